@@ -1,0 +1,1 @@
+"""Content model, loading and validation. Imports no Kivy."""

@@ -1,0 +1,1 @@
+"""The kiosk's own persistent state (TinyDB). Imports no Kivy."""

@@ -1,0 +1,1 @@
+"""The Kivy layer: the only package that imports Kivy."""
