@@ -1,0 +1,85 @@
+"""The `kiosk` command. Only `run` imports Kivy; every other command opens no window."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path(os.environ.get("KIOSK_DATA_DIR", Path.home() / ".local/share/kiosk"))
+
+
+def _size(value: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d{2,5})x(\d{2,5})", value)
+    if not match:
+        raise argparse.ArgumentTypeError(f'"{value}" is not a size like 800x480')
+    return int(match[1]), int(match[2])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from kiosk.content.loader import EMBEDDED_CONTENT_DIR
+
+    parser = argparse.ArgumentParser(prog="kiosk", description="Familienbüro touchscreen kiosk")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="start the kiosk (fullscreen unless --windowed)")
+    run.add_argument("--content", type=Path, default=EMBEDDED_CONTENT_DIR, metavar="DIR")
+    run.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, metavar="DIR")
+    run.add_argument("--lang", metavar="CODE", help="start language (default: from settings)")
+    run.add_argument("--windowed", action="store_true", help="a window instead of fullscreen")
+    run.add_argument("--size", type=_size, default=None, metavar="WxH", help="window size")
+
+    validate = commands.add_parser("validate", help="check a content folder")
+    validate.add_argument("folder", type=Path, metavar="DIR")
+    validate.add_argument("--quiet", action="store_true", help="errors only, no warnings")
+
+    bench = commands.add_parser("bench", help="measure load time, start-up, memory, switches")
+    bench.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    bench.add_argument("--content", type=Path, default=EMBEDDED_CONTENT_DIR, metavar="DIR")
+    bench.add_argument("--rounds", type=int, default=3, help="repeats of each start-up run")
+    return parser
+
+
+def cmd_validate(folder: Path, quiet: bool) -> int:
+    from kiosk.content.validation import validate_folder
+
+    report = validate_folder(folder)
+    shown = report.errors if quiet else report.problems
+    for problem in shown:
+        print(problem)
+    errors, warnings = len(report.errors), len(report.warnings)
+    if errors:
+        print(f"{folder}: {errors} error(s), {warnings} warning(s): the kiosk will not show this.")
+        return 1
+    print(f"{folder}: OK, {warnings} warning(s).")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from kiosk.ui.launch import launch
+
+    return launch(
+        content_dir=args.content,
+        data_dir=args.data_dir,
+        language=args.lang,
+        fullscreen=not args.windowed,
+        size=args.size,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "validate":
+        return cmd_validate(args.folder, args.quiet)
+    if args.command == "bench":
+        from kiosk.bench import run_bench
+
+        return run_bench(content_dir=args.content, as_json=args.json, rounds=args.rounds)
+    return cmd_run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,219 @@
+"""The Kivy App: builds screens from services, routes navigation, runs the idle reset."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.properties import BooleanProperty, ColorProperty, StringProperty
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+from kivy.utils import get_color_from_hex
+
+from kiosk.idle import IdlePhase, IdleTimer
+from kiosk.store.usage import FLUSH_INTERVAL_SECONDS
+from kiosk.ui.context import ScreenContext
+from kiosk.ui.i18n import RTL_LANGUAGES, Translator
+from kiosk.ui.navigation import HOME, Navigator, Route
+from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screens.home import HomeScreen
+from kiosk.ui.screens.location import LocationScreen
+from kiosk.ui.screens.locations import LocationsScreen
+from kiosk.ui.screens.offer import OfferScreen
+from kiosk.ui.screens.offers import OffersScreen
+from kiosk.ui.screens.topic import TopicScreen
+from kiosk.ui.services import KioskServices
+from kiosk.ui.widgets.idle_prompt import IdlePrompt
+from kiosk.ui.widgets.qrcode_widget import QrTextures
+
+log = logging.getLogger("kiosk")
+
+SCREENS: dict[str, type[KioskScreen]] = {
+    "home": HomeScreen,
+    "topic": TopicScreen,
+    "locations": LocationsScreen,
+    "location": LocationScreen,
+    "offers": OffersScreen,
+    "offer": OfferScreen,
+}
+IDLE_POLL_SECONDS = 0.5
+# Which usage kind a screen's target is counted under ("topic": topic id, ...).
+TARGET_KINDS = {"topic": "topic", "location": "location", "offer": "offer"}
+
+
+def _blend(a: list[float], b: list[float], share: float) -> list[float]:
+    return [x * (1 - share) + y * share for x, y in zip(a, b, strict=True)]
+
+
+class KioskApp(App):
+    """Wiring only: services in, screens out, timers started."""
+
+    theme_primary = ColorProperty("#00589C")
+    theme_accent = ColorProperty("#F2A900")
+    theme_background = ColorProperty("#FFFFFF")
+    theme_surface = ColorProperty("#F0F0F0")
+    theme_text = ColorProperty("#1A1A1A")
+    theme_on_primary = ColorProperty("#FFFFFF")
+    language = StringProperty("de")
+    rtl = BooleanProperty(False)
+
+    def __init__(
+        self,
+        services: KioskServices,
+        start_language: str | None = None,
+        idle_clock: Callable[[], float] = time.monotonic,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.services = services
+        settings = services.catalog.settings
+        self.default_language = settings.default_language
+        if start_language and start_language in settings.languages:
+            self.default_language = start_language
+        self.language = self.default_language
+        self.idle = IdleTimer(timeout=float(settings.idle_timeout_seconds), clock=idle_clock)
+        self.navigator = Navigator()
+        self.title = settings.kiosk_name.get(self.default_language)
+        self.manager: ScreenManager | None = None
+        self._timers: list[Any] = []
+        self.idle_prompt: IdlePrompt | None = None
+
+    # ---- building -------------------------------------------------------------------------
+    def build(self) -> FloatLayout:
+        self._apply_theme()
+        services = self.services
+        self.context = ScreenContext(
+            catalog=services.catalog,
+            qr=QrTextures(services.qr),
+            now=services.now,
+            open=self.open,
+            back=self.back,
+            home=self.home,
+            set_language=self.set_language,
+            record=services.state.usage.record,
+            tr=Translator(self.language),
+        )
+        self.manager = ScreenManager(transition=NoTransition())
+        for name, screen_class in SCREENS.items():
+            self.manager.add_widget(screen_class(name=name, ctx=self.context))
+        root = FloatLayout()
+        root.add_widget(self.manager)
+        self.idle_prompt = IdlePrompt(on_continue=self._keep_session)
+        Window.bind(on_touch_down=self._on_any_input, on_key_down=self._on_any_input)
+        self._timers = [
+            Clock.schedule_interval(self._poll_idle, IDLE_POLL_SECONDS),
+            Clock.schedule_interval(lambda _dt: self.flush_usage(), FLUSH_INTERVAL_SECONDS),
+        ]
+        self._show(self.navigator.current)
+        return root
+
+    def _apply_theme(self) -> None:
+        theme = self.services.catalog.settings.theme
+        self.theme_primary = get_color_from_hex(theme.primary)
+        self.theme_accent = get_color_from_hex(theme.accent)
+        self.theme_background = get_color_from_hex(theme.background)
+        self.theme_text = get_color_from_hex(theme.text)
+        self.theme_surface = _blend(list(self.theme_background), list(self.theme_text), 0.07)
+        Window.clearcolor = self.theme_background
+
+    # ---- navigation -----------------------------------------------------------------------
+    def open(self, screen: str, target: str | None = None) -> None:
+        self._show(self.navigator.go(screen, target))
+
+    def back(self) -> None:
+        self._show(self.navigator.back())
+
+    def home(self) -> None:
+        self._show(self.navigator.home())
+
+    def _show(self, route: Route) -> None:
+        assert self.manager is not None
+        screen = self.manager.get_screen(route.screen)
+        try:
+            screen.show(route.target)
+        except Exception:
+            # A broken entry must never strand a visitor: log it and go Home.
+            log.exception("cannot show %s %s", route.screen, route.target)
+            if route.screen == HOME:
+                raise
+            self._show(self.navigator.home())
+            return
+        self.manager.current = route.screen
+        usage = self.services.state.usage
+        usage.record("screen", route.screen)
+        kind = TARGET_KINDS.get(route.screen)
+        if kind and route.target:
+            usage.record(kind, route.target)
+
+    @property
+    def current_screen(self) -> KioskScreen:
+        assert self.manager is not None
+        screen: KioskScreen = self.manager.current_screen
+        return screen
+
+    def set_language(self, code: str) -> None:
+        if code == self.language:
+            return
+        self.language = code
+        self.rtl = code in RTL_LANGUAGES
+        self.context.tr = Translator(code)
+        self.services.state.usage.record("language", code)
+        self.current_screen.refresh()
+
+    # ---- idle reset -----------------------------------------------------------------------
+    def _on_any_input(self, *_args: object) -> bool:
+        self.idle.touch()
+        if self.idle_prompt is not None and self.idle_prompt.is_open:
+            self.idle_prompt.close()
+        return False  # never swallow the touch: the visitor's tap still works
+
+    def _keep_session(self) -> None:
+        self.idle.touch()
+
+    def _poll_idle(self, _dt: float) -> None:
+        phase = self.idle.poll()
+        prompt = self.idle_prompt
+        if prompt is None:
+            return
+        if phase is IdlePhase.WARNING:
+            prompt.show(self.context.tr, self.idle.seconds_left())
+        elif phase is IdlePhase.RESET:
+            prompt.close()
+            self.reset_session()
+
+    def reset_session(self) -> None:
+        """Start fresh for the next family: Home, default language, nothing left behind."""
+        assert self.manager is not None
+        for screen in self.manager.screens:
+            screen.clear()
+        self.language = self.default_language
+        self.rtl = self.default_language in RTL_LANGUAGES
+        self.context.tr = Translator(self.default_language)
+        self.services.state.usage.record("idle_reset", "reset")
+        self.home()
+        self.flush_usage()
+
+    # ---- state ----------------------------------------------------------------------------
+    def flush_usage(self) -> None:
+        """Write batched counts in a worker: an fsync on a slow SD card must not stall a frame."""
+
+        def work() -> None:
+            try:
+                self.services.state.usage.flush()
+            except OSError:
+                log.exception("cannot save usage counts; they stay in memory")
+
+        threading.Thread(target=work, name="usage-flush", daemon=True).start()
+
+    def on_stop(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        if self.idle_prompt is not None:
+            self.idle_prompt.close()
+        Window.unbind(on_touch_down=self._on_any_input, on_key_down=self._on_any_input)

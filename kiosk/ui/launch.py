@@ -1,0 +1,60 @@
+"""Configure Kivy for a kiosk before its first import, then run the app."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def configure_kivy(*, fullscreen: bool, size: tuple[int, int] | None, keep_input: bool) -> None:
+    """Settings that Kivy reads once, at import: they must be set before `import kivy`."""
+    # No ~/.kivy/config.ini (the root filesystem may be read-only) and no log files on the SD
+    # card: logs go to stderr, which systemd hands to the journal.
+    for key in ("KIVY_NO_ARGS", "KIVY_NO_CONFIG", "KIVY_NO_FILELOG"):
+        os.environ.setdefault(key, "1")
+    from kivy.config import Config
+
+    Config.set("kivy", "exit_on_escape", "0")
+    Config.set("kivy", "pause_on_minimize", "0")
+    Config.set("kivy", "keyboard_mode", "system")
+    Config.set("graphics", "multisamples", "0")
+    if fullscreen:
+        Config.set("graphics", "fullscreen", "auto")
+        Config.set("graphics", "show_cursor", "0")
+    else:
+        Config.set("graphics", "fullscreen", "0")
+    if size is not None:
+        Config.set("graphics", "width", str(size[0]))
+        Config.set("graphics", "height", str(size[1]))
+    if not keep_input:
+        # Headless runs: no host device may inject touches into the test.
+        for provider in list(Config.options("input")):
+            Config.remove_option("input", provider)
+
+
+def launch(
+    *,
+    content_dir: Path,
+    data_dir: Path,
+    language: str | None,
+    fullscreen: bool,
+    size: tuple[int, int] | None,
+) -> int:
+    configure_kivy(fullscreen=fullscreen, size=size, keep_input=True)
+    from kiosk.content.problems import ContentError
+    from kiosk.ui.services import build_services
+
+    try:
+        services = build_services(content_dir, data_dir)
+    except ContentError as exc:
+        print(f"kiosk: {exc}")
+        return 1
+    from kiosk.ui.app import KioskApp
+
+    app = KioskApp(services=services, start_language=language)
+    try:
+        app.run()
+    finally:
+        services.state.usage.flush()
+        services.state.close()
+    return 0

@@ -1,0 +1,112 @@
+"""Location: address, status, hours for the week, accessibility, QR codes to book and get there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.lang import Builder
+
+from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screens.locations import status_text
+from kiosk.ui.widgets.common import BodyLabel, KioskButton
+
+
+class LocationScreen(KioskScreen):
+    """One site, or the outreach service."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self._links: dict[str, str] = {}
+
+    def fill(self) -> None:
+        if not self.target:
+            return
+        tr, catalog, lang = self.ctx.tr, self.ctx.catalog, self.ctx.language
+        location = catalog.location(self.target)
+        now = self.ctx.now()
+        ids = self.ids
+        ids.title.text = location.name.get(lang)
+        ids.status.text = status_text(tr, location, now)
+        ids.address.text = location.address.one_line() if location.address else ""
+        ids.description.text = location.description.get(lang) if location.description else ""
+
+        ids.hours_heading.text = tr("location.hours") if location.hours else ""
+        hours_box = ids.hours_box
+        hours_box.clear_widgets()
+        if location.hours is not None:
+            for offset, day in enumerate(location.hours.week(now.date())):
+                name = tr("location.today") if offset == 0 else tr.weekday(day.date)
+                if day.intervals:
+                    spans = ", ".join(f"{tr.time(a)}–{tr.time(b)}" for a, b in day.intervals)
+                elif day.holiday_name:
+                    spans = tr("location.holiday_day")
+                else:
+                    spans = tr("location.closed_day")
+                hours_box.add_widget(
+                    BodyLabel(text=f"{name}, {tr.date(day.date)}:  {spans}", bold=offset == 0)
+                )
+
+        access_lines = []
+        if location.accessibility is not None:
+            access = location.accessibility
+            if access.step_free is not None:
+                access_lines.append(
+                    tr("location.step_free_yes" if access.step_free else "location.step_free_no")
+                )
+            if access.accessible_toilet is not None:
+                key = "location.toilet_yes" if access.accessible_toilet else "location.toilet_no"
+                access_lines.append(tr(key))
+            if access.notes is not None:
+                access_lines.append(access.notes.get(lang))
+        ids.access_heading.text = tr("location.accessibility") if access_lines else ""
+        ids.access.text = "\n".join(access_lines)
+
+        contact = []
+        if location.phone:
+            contact.append(tr("location.phone", phone=location.phone))
+        if location.email:
+            contact.append(tr("location.email", email=location.email))
+        ids.contact_heading.text = tr("location.contact") if contact else ""
+        ids.contact.text = "\n".join(contact)
+
+        ids.topics_heading.text = tr("location.topics")
+        topics_box = ids.topics_box
+        topics_box.clear_widgets()
+        for topic in catalog.topics_at(location):
+            button = KioskButton(text=topic.title.get(lang), secondary=True)
+            button.bind(on_release=lambda _b, i=topic.id: self.ctx.open("topic", i))
+            topics_box.add_widget(button)
+
+        self._links = {
+            key: url
+            for key, url in (("book", location.booking_url), ("way", location.directions_url))
+            if url
+        }
+        ids.book_button.text = tr("location.book")
+        ids.way_button.text = tr("location.way_there")
+        ids.link_choice.opacity = 1 if len(self._links) > 1 else 0
+        ids.link_choice.disabled = len(self._links) < 2
+        self.show_link(next(iter(self._links), ""))
+        if self._links:
+            self.ctx.record("qr", location.id)
+        ids.scroll.scroll_y = 1
+
+    def show_link(self, key: str) -> None:
+        """Show the QR code for booking ("book") or for the way there ("way")."""
+        tr, card = self.ctx.tr, self.ids.qr_card
+        url = self._links.get(key, "")
+        card.heading = tr("location.book" if key == "book" else "location.way_there")
+        card.hint = tr("topic.scan")
+        card.url = url
+        card.opacity = 1 if url else 0
+        self.ids.book_button.selected = key == "book"
+        self.ids.way_button.selected = key == "way"
+
+    def clear(self) -> None:
+        super().clear()
+        self._links = {}
+        self.ids.hours_box.clear_widgets()
+        self.ids.topics_box.clear_widgets()
+
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))
