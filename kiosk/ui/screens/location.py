@@ -35,7 +35,9 @@ class LocationScreen(KioskScreen):
         hours_box.clear_widgets()
         if location.hours is not None:
             for offset, day in enumerate(location.hours.week(now.date())):
-                name = tr("location.today") if offset == 0 else tr.weekday(day.date)
+                name = tr.weekday(day.date)
+                if offset == 0:
+                    name = f"{name} ({tr('location.today')})"
                 if day.intervals:
                     spans = ", ".join(f"{tr.time(a)}–{tr.time(b)}" for a, b in day.intervals)
                 elif day.holiday_name:
@@ -43,7 +45,7 @@ class LocationScreen(KioskScreen):
                 else:
                     spans = tr("location.closed_day")
                 hours_box.add_widget(
-                    BodyLabel(text=f"{name}, {tr.date(day.date)}:  {spans}", bold=offset == 0)
+                    BodyLabel(text=f"{name}, {tr.date(day.date)}: {spans}", bold=offset == 0)
                 )
 
         access_lines = []
