@@ -64,20 +64,21 @@ class KioskScreen(Screen):
         bar.home_text = tr("nav.home")
         bar.badge_text = tr("app.sample_badge") if settings.sample_content else ""
         box = bar.ids.language_box
-        box.clear_widgets()
         if len(settings.languages) < 2:
             return
-        for code in settings.languages:
-            button = KioskButton(
-                text=Translator.own_name(code),
-                size_hint=(None, None),
-                size=(dp(120), dp(56)),
-                secondary=True,
-                selected=code == tr.language,
-            )
-            button.language_code = code
-            button.bind(on_release=lambda b: self.ctx.set_language(b.language_code))
-            box.add_widget(button)
+        if not box.children:  # built once; a refresh only moves the highlight
+            for code in settings.languages:
+                button = KioskButton(
+                    text=Translator.own_name(code),
+                    size_hint=(None, None),
+                    size=(dp(120), dp(56)),
+                    secondary=True,
+                )
+                button.language_code = code
+                button.bind(on_release=lambda b: self.ctx.set_language(b.language_code))
+                box.add_widget(button)
+        for button in box.children:
+            button.selected = button.language_code == tr.language
 
 
 def _descendants(widget: Widget, skip: Widget | None) -> list[Widget]:
