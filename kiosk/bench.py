@@ -1,6 +1,6 @@
 """`kiosk bench`: content load, start-up, memory, screen switches and QR codes, with targets.
 
-Imports no Kivy: window figures come from child processes (`python -m kiosk.bench_app`), each
+Imports no Kivy: window figures come from child processes (`python -m kiosk.ui.bench_app`), each
 run `rounds` times beside a bare Kivy window (one Label) as the yardstick, because absolute
 figures drift on shared machines. Targets live here, never in timed unit tests; every figure
 quoted is a median.
@@ -168,7 +168,7 @@ def child_env() -> dict[str, str]:
 def run_child(mode: str, *extra: str) -> dict[str, Any]:
     """One window run; the figures it printed as JSON on its last line."""
     spawned = time.time()
-    command = [sys.executable, "-m", "kiosk.bench_app", mode, "--spawn-time", repr(spawned)]
+    command = [sys.executable, "-m", "kiosk.ui.bench_app", mode, "--spawn-time", repr(spawned)]
     command += extra
     try:
         done = subprocess.run(

@@ -1,6 +1,6 @@
 """The window half of `kiosk bench`: one headless run, its figures as JSON on stdout's last line.
 
-Run by `kiosk bench` as `python -m kiosk.bench_app MODE --spawn-time T ...`, never by hand.
+Run by `kiosk bench` as `python -m kiosk.ui.bench_app MODE --spawn-time T ...`, never by hand.
 `bare` opens a Kivy window with one Label (the yardstick); `kiosk` opens the real app, then
 times QR textures and screen switches. Kivy is imported only after `configure_kivy`.
 """
@@ -266,7 +266,7 @@ def _run_with_watchdog(app: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kiosk.bench_app")
+    parser = argparse.ArgumentParser(prog="python -m kiosk.ui.bench_app")
     parser.add_argument("mode", choices=("bare", "kiosk"))
     parser.add_argument("--spawn-time", type=float, required=True, help="parent's time.time()")
     parser.add_argument("--content", type=Path)
