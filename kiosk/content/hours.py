@@ -11,7 +11,6 @@ from functools import lru_cache
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-import holidays
 import opening_hours
 
 __all__ = [
@@ -369,5 +368,8 @@ def _library_holidays(year: int) -> frozenset[date]:
 
 @lru_cache(maxsize=64)
 def _nrw_holidays(year: int, language: str) -> Mapping[date, str]:
+    # Imported here: it costs ~80 ms at start-up, and Home needs no opening hours.
+    import holidays
+
     calendar = holidays.country_holidays("DE", subdiv="NW", years=year, language=language)
     return MappingProxyType({day: str(name) for day, name in calendar.items()})

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
+from kiosk.bench import make_synthetic_content
+from kiosk.content.loader import EMBEDDED_CONTENT_DIR
 from kiosk.ui.navigation import HOME
+from kiosk.ui.services import build_services
 
 from .conftest import BERLIN
 from .driver import KioskDriver, walk
@@ -202,3 +206,35 @@ def test_usage_counts_what_was_shown_and_nothing_personal(kiosk: KioskDriver) ->
     assert usage.totals("topic") == {"kinderbetreuung": 1}
     assert usage.totals("qr") == {"kinderbetreuung": 1}
     assert usage.totals("screen")["topic"] == 1
+
+
+@pytest.fixture
+def many_offers(content_dir: Path) -> Path:
+    """The content with 75 offers, so the list needs three pages."""
+    return make_synthetic_content(EMBEDDED_CONTENT_DIR, content_dir.parent / "many", offers=75)
+
+
+def test_a_long_offers_list_comes_in_pages_with_a_show_more_button(
+    kiosk: KioskDriver, many_offers: Path, tmp_path: Path
+) -> None:
+    services = build_services(many_offers, tmp_path / "data2", now=kiosk.app.services.now)
+    screen = kiosk.app.manager.get_screen("offers")
+    screen.ctx.catalog = services.catalog  # the same app, the longer content
+    kiosk.app.open("offers", None)
+    kiosk.frames(3)
+    data = kiosk.ids("offer_list").data
+    assert [row["viewclass"] for row in data].count("ListRow") == 30
+    assert data[-1]["text"] == "Weitere 30 Angebote zeigen (noch 45)"
+
+    kiosk.ids("offer_list").scroll_y = 0  # the button is the last row
+    kiosk.frames(3)
+    more = kiosk.find(lambda w: type(w).__name__ == "MoreRow")
+    kiosk.tap(more)
+    data = kiosk.ids("offer_list").data
+    assert [row["viewclass"] for row in data].count("ListRow") == 60
+    assert data[-1]["text"] == "Weitere 15 Angebote zeigen (noch 15)"
+    data[-1]["on_open"]()
+    titles = [row["title"] for row in kiosk.ids("offer_list").data]
+    today = kiosk.app.services.now().date()
+    assert titles == [o.title.get("de") for o in services.catalog.offers_valid_on(today)]
+    services.state.close()

@@ -8,7 +8,7 @@ from kivy.lang import Builder
 
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.locations import status_text
-from kiosk.ui.widgets.common import BodyLabel, KioskButton
+from kiosk.ui.widgets.common import fill_buttons, fill_labels
 
 
 class LocationScreen(KioskScreen):
@@ -31,8 +31,7 @@ class LocationScreen(KioskScreen):
         ids.description.text = location.description.get(lang) if location.description else ""
 
         ids.hours_heading.text = tr("location.hours") if location.hours else ""
-        hours_box = ids.hours_box
-        hours_box.clear_widgets()
+        rows: list[tuple[str, bool]] = []
         if location.hours is not None:
             for offset, day in enumerate(location.hours.week(now.date())):
                 name = tr.weekday(day.date)
@@ -44,9 +43,8 @@ class LocationScreen(KioskScreen):
                     spans = tr("location.holiday_day")
                 else:
                     spans = tr("location.closed_day")
-                hours_box.add_widget(
-                    BodyLabel(text=f"{name}, {tr.date(day.date)}: {spans}", bold=offset == 0)
-                )
+                rows.append((f"{name}, {tr.date(day.date)}: {spans}", offset == 0))
+        fill_labels(ids.hours_box, rows)
 
         access_lines = []
         if location.accessibility is not None:
@@ -72,12 +70,13 @@ class LocationScreen(KioskScreen):
         ids.contact.text = "\n".join(contact)
 
         ids.topics_heading.text = tr("location.topics")
-        topics_box = ids.topics_box
-        topics_box.clear_widgets()
-        for topic in catalog.topics_at(location):
-            button = KioskButton(text=topic.title.get(lang), secondary=True)
-            button.bind(on_release=lambda _b, i=topic.id: self.ctx.open("topic", i))
-            topics_box.add_widget(button)
+        fill_buttons(
+            ids.topics_box,
+            [
+                (topic.title.get(lang), lambda i=topic.id: self.ctx.open("topic", i))
+                for topic in catalog.topics_at(location)
+            ],
+        )
 
         self._links = {
             key: url

@@ -7,7 +7,7 @@ from pathlib import Path
 from kivy.lang import Builder
 
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.widgets.common import KioskButton
+from kiosk.ui.widgets.common import fill_buttons
 
 
 class OfferScreen(KioskScreen):
@@ -34,13 +34,13 @@ class OfferScreen(KioskScreen):
             facts.append(tr("offer.valid_until", date=tr.date(offer.valid_until)))
         ids.facts.text = "\n".join(facts)
         ids.topics_heading.text = tr("offer.topics")
-        box = ids.topics_box
-        box.clear_widgets()
-        for topic_id in offer.topic_ids:
-            topic = catalog.topic(topic_id)
-            button = KioskButton(text=topic.title.get(lang), secondary=True)
-            button.bind(on_release=lambda _b, i=topic.id: self.ctx.open("topic", i))
-            box.add_widget(button)
+        fill_buttons(
+            ids.topics_box,
+            [
+                (catalog.topic(t).title.get(lang), lambda i=t: self.ctx.open("topic", i))
+                for t in offer.topic_ids
+            ],
+        )
         ids.qr_card.heading = tr("offer.more")
         ids.qr_card.hint = tr("topic.scan")
         ids.qr_card.url = offer.link

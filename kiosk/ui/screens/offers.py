@@ -6,7 +6,10 @@ from pathlib import Path
 
 from kivy.lang import Builder
 
+from kiosk.content.model import Offer
 from kiosk.ui.screens.base import KioskScreen
+
+PAGE_SIZE = 30
 
 
 class OffersScreen(KioskScreen):
@@ -15,6 +18,8 @@ class OffersScreen(KioskScreen):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._shown_key: tuple[object, ...] | None = None
+        self._offers: tuple[Offer, ...] = ()
+        self._shown = 0
 
     def fill(self) -> None:
         tr, catalog, lang = self.ctx.tr, self.ctx.catalog, self.ctx.language
@@ -35,29 +40,50 @@ class OffersScreen(KioskScreen):
             self._fill_list()
 
     def _fill_list(self) -> None:
-        tr, catalog, lang = self.ctx.tr, self.ctx.catalog, self.ctx.language
+        tr = self.ctx.tr
         today = self.ctx.now().date()
-        # Re-laying out 10,000 rows costs a quarter of a second: skip it when the list would
-        # come out the same (same language, filter and day) and is still filled.
-        key = (lang, self.target or None, today)
+        key = (tr.language, self.target or None, today)
         if key == self._shown_key and self.ids.offer_list.data:
             self.ids.offer_list.scroll_y = 1
             return
         self._shown_key = key
-        offers = catalog.offers_valid_on(today, self.target or None)
-        # Each row holds only strings and one callback: building 10,000 takes milliseconds,
-        # and the RecycleView creates widgets for the visible rows only.
-        self.ids.offer_list.data = [
+        self._offers = self.ctx.catalog.offers_valid_on(today, self.target or None)
+        self._shown = 0
+        self.ids.offer_list.data = []
+        self.show_more()
+        self.ids.offer_list.scroll_y = 1
+        count = len(self._offers)
+        self.ids.count.text = tr("offers.count", count=count) if count else tr("offers.none")
+
+    def show_more(self) -> None:
+        """Add the next page of rows, and a "show more" row while there are more."""
+        tr, lang = self.ctx.tr, self.ctx.language
+        # Pages, not one list of everything: a visitor does not scroll through hundreds of
+        # offers, and Kivy's RecycleView re-measures every row whenever its data changes
+        # (a quarter of a second for 10,000 rows on the bench).
+        page = self._offers[self._shown : self._shown + PAGE_SIZE]
+        self._shown += len(page)
+        rows = [row for row in self.ids.offer_list.data if row.get("viewclass") != "MoreRow"]
+        rows += [
             {
+                "viewclass": "ListRow",
                 "title": offer.title.get(lang),
                 "line1": offer.partner.name,
                 "line2": offer.audience.get(lang) if offer.audience else "",
                 "on_open": lambda i=offer.id: self.ctx.open("offer", i),
             }
-            for offer in offers
+            for offer in page
         ]
-        self.ids.offer_list.scroll_y = 1
-        self.ids.count.text = tr("offers.count", count=len(offers)) if offers else tr("offers.none")
+        remaining = len(self._offers) - self._shown
+        if remaining > 0:
+            rows.append(
+                {
+                    "viewclass": "MoreRow",
+                    "text": tr("offers.more", count=min(remaining, PAGE_SIZE), left=remaining),
+                    "on_open": self.show_more,
+                }
+            )
+        self.ids.offer_list.data = rows
 
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))

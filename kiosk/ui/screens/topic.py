@@ -7,7 +7,7 @@ from pathlib import Path
 from kivy.lang import Builder
 
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.widgets.common import KioskButton
+from kiosk.ui.widgets.common import fill_buttons
 
 # More related offers than this would bury the page; the rest is one tap away.
 MAX_RELATED_OFFERS = 4
@@ -34,32 +34,41 @@ class TopicScreen(KioskScreen):
             self.ctx.record("qr", topic.id)
 
         ids.where_heading.text = tr("topic.where")
-        where = ids.where_box
-        where.clear_widgets()
-        for location in catalog.locations_for_topic(topic.id):
-            button = KioskButton(text=location.name.get(lang), secondary=True)
-            button.bind(on_release=lambda _b, i=location.id: self.ctx.open("location", i))
-            where.add_widget(button)
+        fill_buttons(
+            ids.where_box,
+            [
+                (loc.name.get(lang), lambda i=loc.id: self.ctx.open("location", i))
+                for loc in catalog.locations_for_topic(topic.id)
+            ],
+        )
 
         offers = catalog.offers_valid_on(self.ctx.now().date(), topic.id)
         ids.offers_heading.text = tr("topic.offers")
-        box = ids.offers_box
-        box.clear_widgets()
-        for offer in offers[:MAX_RELATED_OFFERS]:
-            button = KioskButton(text=offer.title.get(lang), secondary=True)
-            button.bind(on_release=lambda _b, i=offer.id: self.ctx.open("offer", i))
-            box.add_widget(button)
+        related = [
+            (offer.title.get(lang), lambda i=offer.id: self.ctx.open("offer", i))
+            for offer in offers[:MAX_RELATED_OFFERS]
+        ]
+        fill_buttons(ids.offers_box, related)
         if len(offers) > MAX_RELATED_OFFERS:
-            more = KioskButton(text=tr("topic.all_offers", count=len(offers)))
-            more.bind(on_release=lambda _b: self.ctx.open("offers", topic.id))
-            box.add_widget(more)
+            fill_buttons(
+                ids.all_offers_box,
+                [
+                    (
+                        tr("topic.all_offers", count=len(offers)),
+                        lambda: self.ctx.open("offers", topic.id),
+                    )
+                ],
+                secondary=False,
+            )
+        else:
+            fill_buttons(ids.all_offers_box, [])
         ids.no_offers.text = "" if offers else tr("topic.no_offers")
         ids.scroll.scroll_y = 1
 
     def clear(self) -> None:
         super().clear()
-        self.ids.where_box.clear_widgets()
-        self.ids.offers_box.clear_widgets()
+        for box in (self.ids.where_box, self.ids.offers_box, self.ids.all_offers_box):
+            box.clear_widgets()
 
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))

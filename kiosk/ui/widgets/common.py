@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kivy.lang import Builder
@@ -10,6 +11,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.label import Label
+from kivy.uix.widget import Widget
 
 # Visitors stand about a metre away: nothing they must read is smaller than this.
 BODY_FONT = "20sp"
@@ -51,6 +53,54 @@ class ListRow(ButtonBehavior, BoxLayout):
     def on_release(self) -> None:
         if self.on_open is not None:
             self.on_open()
+
+
+class MoreRow(KioskButton):
+    """The last row of a paged list: shows the next page."""
+
+    on_open = ObjectProperty(None, allownone=True)
+
+    def on_release(self) -> None:
+        if self.on_open is not None:
+            self.on_open()
+
+
+def fill_buttons(
+    box: Widget, items: Sequence[tuple[str, Callable[[], None]]], secondary: bool = True
+) -> None:
+    """Show one KioskButton per (text, on_tap) in `box`, reusing the buttons already there.
+
+    Re-creating buttons on every visit left ~2,000 objects of cyclic garbage per screen
+    switch, which the garbage collector then paused the UI to clean up.
+    """
+    buttons: list[KioskButton] = list(reversed(box.children))
+    for extra in buttons[len(items) :]:
+        box.remove_widget(extra)
+    for index, (text, on_tap) in enumerate(items):
+        if index < len(buttons):
+            button = buttons[index]
+        else:
+            button = KioskButton()
+            button.bind(on_release=lambda b: b.on_tap())
+            box.add_widget(button)
+        button.text = text
+        button.secondary = secondary
+        button.on_tap = on_tap
+
+
+def fill_labels(box: Widget, items: Sequence[tuple[str, bool]]) -> None:
+    """Show one BodyLabel per (text, bold) in `box`, reusing the labels already there."""
+    labels: list[BodyLabel] = list(reversed(box.children))
+    for extra in labels[len(items) :]:
+        box.remove_widget(extra)
+    for index, (text, bold) in enumerate(items):
+        if index < len(labels):
+            label = labels[index]
+        else:
+            label = BodyLabel()
+            box.add_widget(label)
+        label.text = text
+        label.bold = bold
 
 
 class TopBar(BoxLayout):
