@@ -14,6 +14,7 @@ from jsonschema.exceptions import ValidationError
 from PIL import Image, UnidentifiedImageError
 
 from kiosk.content.hours import HoursError, OpeningSchedule
+from kiosk.content.loader import SCHEMA_DIR
 from kiosk.content.model import BASE_LANGUAGE, Catalog, Location, Offer, Settings, Topic
 from kiosk.content.parse import (
     JsonReadError,
@@ -25,8 +26,6 @@ from kiosk.content.parse import (
 )
 from kiosk.content.problems import Problem, Severity
 from kiosk.qr import LinkPolicy
-
-SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_IMAGE_SIDE = 4096

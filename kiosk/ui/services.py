@@ -34,10 +34,24 @@ class KioskServices:
     problems: list[str] = field(default_factory=list)
 
 
-def load_content(content_dir: Path) -> tuple[Catalog, list[str]]:
+VALIDATED_CONTENT_SETTING = "validated_content_fingerprint"
+
+
+def load_content(content_dir: Path, state: KioskState) -> tuple[Catalog, list[str]]:
     """The requested content, or the embedded content when it is unusable (and why)."""
+
+    def load(folder: Path) -> Catalog:
+        trusted = state.get_setting(VALIDATED_CONTENT_SETTING)
+        return load_catalog(
+            folder,
+            trusted_fingerprint=trusted if isinstance(trusted, str) else None,
+            on_validated=lambda fingerprint: state.set_setting(
+                VALIDATED_CONTENT_SETTING, fingerprint
+            ),
+        )
+
     try:
-        return load_catalog(content_dir), []
+        return load(content_dir), []
     except ContentError as exc:
         log.error("%s", exc)
         for problem in exc.problems:
@@ -45,14 +59,18 @@ def load_content(content_dir: Path) -> tuple[Catalog, list[str]]:
         if Path(content_dir).resolve() == EMBEDDED_CONTENT_DIR.resolve():
             raise
         log.warning("falling back to the embedded content in %s", EMBEDDED_CONTENT_DIR)
-        return load_catalog(EMBEDDED_CONTENT_DIR), [str(exc)]
+        return load(EMBEDDED_CONTENT_DIR), [str(exc)]
 
 
 def build_services(
     content_dir: Path, data_dir: Path, now: Callable[[], datetime] = berlin_now
 ) -> KioskServices:
-    catalog, problems = load_content(content_dir)
     state = open_state(data_dir, clock=now)
+    try:
+        catalog, problems = load_content(content_dir, state)
+    except ContentError:
+        state.close()
+        raise
     if state.recovered_from is not None:
         message = f"the state file was broken and was moved aside to {state.recovered_from}"
         log.warning(message)
