@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -192,3 +193,29 @@ def short_link_text(url: str) -> str:
     if len(last) > room:
         last = last[: room - 1] + "…"
     return head + last
+
+
+def link_lines(text: str, max_chars: int) -> str:
+    """The link text broken into lines of at most `max_chars`, after a "/" where possible.
+
+    A label would otherwise break "familienbuero" in the middle of the word, and a visitor
+    typing the link from the screen would not know where the break is.
+    """
+    if max_chars < 8 or len(text) <= max_chars:
+        return text
+    lines: list[str] = []
+    line = ""
+    for part in re.split(r"(?<=[/.?&=-])", text):
+        while len(part) > max_chars:  # a single part longer than a line: split it hard
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(part[:max_chars])
+            part = part[max_chars:]
+        if len(line) + len(part) > max_chars:
+            lines.append(line)
+            line = ""
+        line += part
+    if line:
+        lines.append(line)
+    return "\n".join(lines)

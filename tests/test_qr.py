@@ -8,7 +8,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from kiosk.qr import LinkNotAllowed, LinkPolicy, QrCache, QrMatrix, short_link_text
+from kiosk.qr import LinkNotAllowed, LinkPolicy, QrCache, QrMatrix, link_lines, short_link_text
 
 HOSTS = ["www.siegen.de", "www.openstreetmap.org"]
 LONG_PATH = (
@@ -241,3 +241,28 @@ def test_cache_shared_between_threads(policy: LinkPolicy) -> None:
 def test_short_link_text(url: str, text: str) -> None:
     assert short_link_text(url) == text
     assert len(short_link_text(url)) <= 48
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "expected"),
+    [
+        (
+            "www.siegen.de/familienbuero/termin/mitte",
+            24,
+            "www.siegen.de/\nfamilienbuero/termin/\nmitte",
+        ),
+        ("www.siegen.de/a", 24, "www.siegen.de/a"),
+        (
+            "www.siegen.de/" + "x" * 30,
+            12,
+            "www.siegen.\nde/\n" + "x" * 12 + "\n" + "x" * 12 + "\n" + "x" * 6,
+        ),
+    ],
+)
+def test_link_lines_break_after_slashes_and_never_lose_a_character(
+    text: str, width: int, expected: str
+) -> None:
+    wrapped = link_lines(text, width)
+    assert wrapped == expected
+    assert wrapped.replace("\n", "") == text
+    assert all(len(line) <= width for line in wrapped.split("\n"))

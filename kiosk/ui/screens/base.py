@@ -11,7 +11,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.i18n import Translator
-from kiosk.ui.widgets.common import KioskButton  # also loads the shared kv rules
+from kiosk.ui.widgets.common import LanguageButton  # also loads the shared kv rules
 from kiosk.ui.widgets.qrcode_widget import QrCard
 
 # kv builds RecycleView from Factory's copy of the module (kivy.uix.recycleview.__init__), a
@@ -68,11 +68,10 @@ class KioskScreen(Screen):
             return
         if not box.children:  # built once; a refresh only moves the highlight
             for code in settings.languages:
-                button = KioskButton(
+                button = LanguageButton(
                     text=Translator.own_name(code),
                     size_hint=(None, None),
                     size=(dp(120), dp(56)),
-                    secondary=True,
                 )
                 button.language_code = code
                 button.bind(on_release=lambda b: self.ctx.set_language(b.language_code))

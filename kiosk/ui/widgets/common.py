@@ -33,6 +33,10 @@ class KioskButton(Button):
     selected = BooleanProperty(False)
 
 
+class LanguageButton(KioskButton):
+    """A language in its own name, in the top bar; the chosen one is highlighted."""
+
+
 class TileButton(ButtonBehavior, BoxLayout):
     """A topic tile: icon above a title."""
 
