@@ -135,6 +135,12 @@ def read_json_document(path: Path, display_name: str | None = None) -> Any:
         if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
             message = "the file ends too early: it looks cut off (a missing } or ]?)."
             hint = "Copy the file again, or add the missing closing brackets."
+        elif text[exc.pos : exc.pos + 1] in "\u201c\u201d\u201e\u2018\u2019":
+            message = "this is a typographic quote (as Word writes it), not a JSON quote."
+            hint = 'Replace it with a straight double quote ".'
+        elif text[: exc.pos].rstrip().endswith(",") and text[exc.pos : exc.pos + 1] in "}]":
+            message = "there is a comma before a closing bracket."
+            hint = "Remove the comma after the last entry."
         else:
             message = f"this is not valid JSON: {exc.msg}."
             hint = "Check for a missing comma or quote just before this place."

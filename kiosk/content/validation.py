@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -145,7 +146,8 @@ def _schema_message(error: ValidationError) -> tuple[str, str | None, str | None
         wanted_words = " or ".join(_TYPE_WORDS.get(t, t) for t in _as_list(wanted))
         return f"must be {wanted_words}, but is {_describe(instance)}.", None, None
     if v == "pattern":
-        hint = schema.get("description") or f"It must match {schema['pattern']}."
+        described = schema.get("description")
+        hint = f"Write {described}." if described else f"It must match {schema['pattern']}."
         return f"{json.dumps(instance, ensure_ascii=False)} is not in the right form.", hint, None
     if v == "minLength":
         return "must not be empty.", None, None
@@ -174,6 +176,21 @@ def _schema_message(error: ValidationError) -> tuple[str, str | None, str | None
     if v == "propertyNames":
         return f"{json.dumps(instance, ensure_ascii=False)} is not a language code.", None, None
     return error.message + ".", None, None
+
+
+def _is_real_date(value: str | None) -> bool:
+    if value is None:
+        return True
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _lower_first(text: str) -> str:
+    """Messages follow "error:", so they start in lower case."""
+    return text[:1].lower() + text[1:]
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -247,7 +264,12 @@ class _ImageChecker:
                 if image_format not in ("PNG", "JPEG"):
                     return f'"{relative}" is a {image_format} image; use PNG or JPEG.'
                 image.verify()
-        except (UnidentifiedImageError, Image.DecompressionBombError):
+        except Image.DecompressionBombError:
+            return (
+                f'the image "{relative}" has far too many pixels; at most '
+                f"{MAX_IMAGE_SIDE}x{MAX_IMAGE_SIDE} are allowed."
+            )
+        except UnidentifiedImageError:
             return f'"{relative}" is not a PNG or JPEG image (or it is damaged).'
         except (OSError, SyntaxError, ValueError):
             return f'the image "{relative}" is damaged and cannot be shown.'
@@ -288,7 +310,7 @@ class _Checker:
         if reason:
             self.add(
                 file,
-                reason,
+                _lower_first(reason),
                 entry,
                 field_name,
                 "Use an https link on an allowed host, or add the host to "
@@ -471,7 +493,7 @@ def _check_locations(
             except HoursError as exc:
                 checker.add(
                     file,
-                    f"the opening hours cannot be read: {exc}",
+                    _lower_first(str(exc)),
                     label,
                     "opening_hours",
                     'Use OpenStreetMap syntax, e.g. "Mo-Fr 08:30-12:00; PH off".',
@@ -525,17 +547,20 @@ def _check_offers(
     raw_offers, _ = _valid_entries(checker, file)
     offers: list[Offer] = []
     for label, raw in raw_offers:
-        try:
-            offer = offer_from_json(raw)
-        except ValueError:
+        bad_dates = [
+            key for key in ("valid_from", "valid_until") if not _is_real_date(raw.get(key))
+        ]
+        for key in bad_dates:
             checker.add(
                 file,
-                "a date does not exist in the calendar.",
+                f"{raw[key]} does not exist in the calendar (the schema only checks its form).",
                 label,
-                "valid_from/valid_until",
-                "Write real dates as YYYY-MM-DD.",
+                key,
+                "Write a real date as YYYY-MM-DD.",
             )
+        if bad_dates:
             continue
+        offer = offer_from_json(raw)
         texts = {
             "title": offer.title,
             "description": offer.description,

@@ -341,7 +341,7 @@ MISTAKES = [
     Mistake("png-cut-off", on_icon(_truncate_file), "topics.json", "damaged", "icon"),
     Mistake("png-over-5mb", on_icon(_pad_over_5mb), "topics.json", "at most 5 MB", "icon"),
     Mistake("icon-outside-folder", icon_outside_folder, "topics.json",
-            "points outside the content folder", "icon"),
+            "is not in the right form", "icon"),
     Mistake("icon-symlink-outside", icon_symlink_outside, "topics.json",
             "points outside the content folder", "icon"),
     # links
@@ -366,12 +366,12 @@ MISTAKES = [
             "Mo-Fr 8.30 bis 12 Uhr"), _office), "locations.json",
             "the opening hours cannot be read", "opening_hours"),
     Mistake("hours-blank", on_entry("locations.json", set_field("opening_hours", "  "),
-            _office), "locations.json", "the opening hours cannot be read", "opening_hours"),
+            _office), "locations.json", "the opening hours are empty", "opening_hours"),
     Mistake("valid-from-after-until", on_entry("offers.json", lambda o: o.update(
             valid_from="2027-01-01", valid_until="2026-12-31")), "offers.json",
             "valid_from is after valid_until", "valid_until"),
     Mistake("date-feb-30", on_entry("offers.json", set_field("valid_until", "2026-02-30")),
-            "offers.json", "does not exist in the calendar", "valid_from/valid_until"),
+            "offers.json", "2026-02-30 does not exist in the calendar", "valid_until"),
     Mistake("date-german-style", on_entry("offers.json", set_field("valid_until",
             "31.12.2026")), "offers.json", '"31.12.2026" is not in the right form',
             "valid_until"),
@@ -410,9 +410,9 @@ MISTAKES = [
     Mistake("missing-comma", on_text("topics.json", r'("id": "[a-z0-9-]+"),', r"\1"),
             "topics.json", "this is not valid JSON"),
     Mistake("trailing-comma", on_text("settings.json", r'("text": "#[0-9A-Fa-f]{6}")', r"\1,"),
-            "settings.json", "this is not valid JSON"),
+            "settings.json", "there is a comma before a closing bracket"),
     Mistake("word-quotes", on_text("topics.json", r'"de": ', "“de”: "), "topics.json",
-            "this is not valid JSON"),
+            "typographic quote"),
     Mistake("absurdly-nested", on_bytes("offers.json", lambda _: b"[" * 100_000),
             "offers.json", "far too deeply"),
 ]  # fmt: skip
@@ -604,3 +604,25 @@ def test_all_mistakes_at_once_are_all_reported(content_copy: Path) -> None:
 
     for mistake in chosen:
         assert matching(report, mistake), mistake.id
+
+
+def test_a_typo_in_kind_gives_one_error_not_a_second_wrong_one(tmp_path: Path) -> None:
+    content = copy_content(tmp_path / "content")
+
+    def typo(document: Any) -> None:
+        document["locations"][0]["kind"] = "ofice"
+
+    edit_json(content, "locations.json", typo)
+    errors = validate_folder(content).errors
+    assert [(e.file, e.field) for e in errors] == [("locations.json", "kind")]
+    assert '"ofice" is not allowed here' in str(errors[0])
+
+
+def test_an_image_with_absurdly_many_pixels_says_so(tmp_path: Path) -> None:
+    content = copy_content(tmp_path / "content")
+    # A tiny file that claims 30000x30000 pixels: Pillow refuses it as a decompression bomb.
+    Image.new("1", (30000, 30000)).save(content / "images" / "map.png", optimize=True)
+    errors = validate_folder(content).errors
+    assert len(errors) == 1
+    assert "far too many pixels" in str(errors[0])
+    assert "settings.json" in str(errors[0])
