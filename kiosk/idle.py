@@ -51,11 +51,3 @@ class IdleTimer:
         """Whole seconds until the reset, for the countdown display."""
         left = self.timeout + self.countdown - (self.clock() - self._last_touch)
         return max(0, int(left + 0.999))
-
-    def seconds_since_touch(self) -> float:
-        return self.clock() - self._last_touch
-
-    @property
-    def session_active(self) -> bool:
-        """Whether anything has happened since the last reset."""
-        return not self._reset_done

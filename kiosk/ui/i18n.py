@@ -37,10 +37,6 @@ class Translator:
         self._strings = catalogue(language)
         self._base = catalogue(BASE_LANGUAGE)
 
-    @property
-    def is_rtl(self) -> bool:
-        return self.language in RTL_LANGUAGES
-
     def raw(self, key: str) -> Any:
         value = self._strings.get(key)
         if value is None:

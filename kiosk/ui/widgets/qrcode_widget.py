@@ -11,7 +11,7 @@ from kivy.properties import ListProperty, NumericProperty, ObjectProperty, Strin
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
-from kiosk.qr import LinkNotAllowed, QrCache, short_link_text
+from kiosk.qr import LinkNotAllowed, QrCache
 
 
 class QrTextures:
@@ -87,10 +87,6 @@ class QrCard(BoxLayout):
     hint = StringProperty("")
     url = StringProperty("")
     textures = ObjectProperty(None, allownone=True)
-
-    @property
-    def link_text(self) -> str:
-        return short_link_text(self.url) if self.url else ""
 
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
