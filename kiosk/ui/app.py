@@ -198,11 +198,14 @@ class KioskApp(App):
     def set_language(self, code: str) -> None:
         if code == self.language:
             return
+        self._apply_language(code)
+        self.services.state.usage.record("language", code)
+        self.current_screen.refresh()
+
+    def _apply_language(self, code: str) -> None:
         self.language = code
         self.rtl = code in RTL_LANGUAGES
         self.context.tr = Translator(code)
-        self.services.state.usage.record("language", code)
-        self.current_screen.refresh()
 
     # ---- idle reset -----------------------------------------------------------------------
     def _on_any_input(self, *_args: object) -> bool:
@@ -231,9 +234,7 @@ class KioskApp(App):
         assert self.manager is not None
         for screen in self.manager.screens:
             screen.clear()
-        self.language = self.default_language
-        self.rtl = self.default_language in RTL_LANGUAGES
-        self.context.tr = Translator(self.default_language)
+        self._apply_language(self.default_language)
         self.services.state.usage.record("idle_reset", "reset")
         self.home()
         self.flush_usage()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
@@ -69,6 +70,18 @@ class MoreRow(KioskButton):
             self.on_open()
 
 
+def _reuse_children(box: Widget, count: int, make: Callable[[], Any]) -> list[Any]:
+    """Exactly `count` children of `box` in reading order: kept, trimmed, or made by `make`."""
+    children = list(reversed(box.children))  # Kivy keeps the last-added child first
+    for extra in children[count:]:
+        box.remove_widget(extra)
+    while len(children) < count:
+        child = make()
+        box.add_widget(child)
+        children.append(child)
+    return children[:count]
+
+
 def fill_buttons(
     box: Widget, items: Sequence[tuple[str, Callable[[], None]]], secondary: bool = True
 ) -> None:
@@ -77,16 +90,13 @@ def fill_buttons(
     Re-creating buttons on every visit left ~2,000 objects of cyclic garbage per screen
     switch, which the garbage collector then paused the UI to clean up.
     """
-    buttons: list[KioskButton] = list(reversed(box.children))
-    for extra in buttons[len(items) :]:
-        box.remove_widget(extra)
-    for index, (text, on_tap) in enumerate(items):
-        if index < len(buttons):
-            button = buttons[index]
-        else:
-            button = KioskButton()
-            button.bind(on_release=lambda b: b.on_tap())
-            box.add_widget(button)
+
+    def make() -> KioskButton:
+        button = KioskButton()
+        button.bind(on_release=lambda b: b.on_tap())
+        return button
+
+    for button, (text, on_tap) in zip(_reuse_children(box, len(items), make), items, strict=True):
         button.text = text
         button.secondary = secondary
         button.on_tap = on_tap
@@ -94,15 +104,7 @@ def fill_buttons(
 
 def fill_labels(box: Widget, items: Sequence[tuple[str, bool]]) -> None:
     """Show one BodyLabel per (text, bold) in `box`, reusing the labels already there."""
-    labels: list[BodyLabel] = list(reversed(box.children))
-    for extra in labels[len(items) :]:
-        box.remove_widget(extra)
-    for index, (text, bold) in enumerate(items):
-        if index < len(labels):
-            label = labels[index]
-        else:
-            label = BodyLabel()
-            box.add_widget(label)
+    for label, (text, bold) in zip(_reuse_children(box, len(items), BodyLabel), items, strict=True):
         label.text = text
         label.bold = bold
 
