@@ -12,6 +12,9 @@ from pathlib import Path
 DEFAULT_DATA_DIR = Path(os.environ.get("KIOSK_DATA_DIR", Path.home() / ".local/share/kiosk"))
 
 
+UPDATE_COMMANDS = ("keygen", "publish", "trust", "import", "sync", "status")
+
+
 def _size(value: str) -> tuple[int, int]:
     match = re.fullmatch(r"(\d{2,5})x(\d{2,5})", value)
     if not match:
@@ -35,6 +38,39 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a content folder")
     validate.add_argument("folder", type=Path, metavar="DIR")
     validate.add_argument("--quiet", action="store_true", help="errors only, no warnings")
+
+    keygen = commands.add_parser("keygen", help="create the office signing key pair")
+    keygen.add_argument("folder", type=Path, metavar="DIR")
+    keygen.add_argument("--name", default="buero", help="file name of the key (default: buero)")
+
+    publish = commands.add_parser("publish", help="check, sign and write a content release")
+    publish.add_argument("content", type=Path, metavar="CONTENT_DIR")
+    publish.add_argument("--key", type=Path, required=True, metavar="KEYFILE")
+    publish.add_argument("--out", type=Path, required=True, metavar="OUT_DIR")
+    publish.add_argument("--version", type=int, default=None, metavar="N")
+    publish.add_argument(
+        "--expires-days",
+        type=int,
+        default=365,
+        metavar="DAYS",
+        help="how long kiosks accept this release (default: 365)",
+    )
+
+    trust = commands.add_parser("trust", help="make this kiosk trust a public key")
+    trust.add_argument("public_key", type=Path, metavar="PUBFILE")
+    trust.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, metavar="DIR")
+
+    importing = commands.add_parser("import", help="verify and activate a published folder")
+    importing.add_argument("source", type=Path, metavar="SOURCE")
+    importing.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, metavar="DIR")
+
+    sync = commands.add_parser("sync", help="verify and activate a release from a web server")
+    sync.add_argument("url", metavar="URL")
+    sync.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, metavar="DIR")
+
+    status = commands.add_parser("status", help="active content and the last update attempt")
+    status.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, metavar="DIR")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
 
     bench = commands.add_parser("bench", help="measure load time, start-up, memory, switches")
     bench.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -74,6 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "validate":
         return cmd_validate(args.folder, args.quiet)
+    if args.command in UPDATE_COMMANDS:
+        from kiosk.updates import commands
+
+        return int(getattr(commands, f"cmd_{args.command}")(args))
     if args.command == "bench":
         from kiosk.bench import run_bench
 

@@ -95,21 +95,9 @@ class AtomicJSONStorage(Storage):
     def _commit(self, raw: bytes) -> None:
         if raw == self._load():
             return  # an SD card wears with every write; an unchanged state needs none
-        temp = self._temp_path(os.getpid())
-        try:
-            with open(temp, "wb") as handle:
-                handle.write(raw)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, self._path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                temp.unlink()
-            raise
+        write_file_atomically(self._path, raw, temp=self._temp_path(os.getpid()))
         self._on_disk = raw
         self._commits += 1
-        # Without this the rename itself may be lost on power failure, bringing back the old file.
-        fsync_directory(self._path.parent)
 
     def _temp_path(self, pid: int) -> Path:
         return self._path.with_name(f".{self._path.name}{_TEMP_INFIX}{pid}")
@@ -127,6 +115,26 @@ class AtomicJSONStorage(Storage):
             if pid == os.getpid() or not _process_alive(pid):
                 with contextlib.suppress(FileNotFoundError):
                     candidate.unlink()
+
+
+def write_file_atomically(path: Path, data: bytes, *, temp: Path | None = None) -> None:
+    """Replace ``path`` with ``data`` so that a crash or power cut leaves the old or the new bytes.
+
+    The data is fsynced before the rename and the folder after it: without the second fsync
+    the rename itself may be lost on power failure, bringing back the old file.
+    """
+    temp = temp or path.with_name(f".{path.name}{_TEMP_INFIX}{os.getpid()}")
+    try:
+        with open(temp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    fsync_directory(path.parent)
 
 
 def fsync_directory(directory: Path) -> None:

@@ -1,0 +1,1 @@
+"""Signed content updates: publish, verify (python-tuf), activate atomically. No Kivy."""

@@ -1,0 +1,193 @@
+"""The update commands of `kiosk`: keygen, publish, trust, import, sync, status.
+
+Staff run these; every refusal is one plain sentence (German on a German desktop) and a
+non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kiosk.updates.refusal import UpdateRefused, staff_language
+
+if TYPE_CHECKING:
+    from kiosk.updates.importer import Source
+
+EXIT_REFUSED = 1
+EXIT_BUSY = 3
+
+
+def _say(de: str, en: str) -> str:
+    return de if staff_language() == "de" else en
+
+
+def _fail(message: str) -> int:
+    print(message, file=sys.stderr)
+    return EXIT_REFUSED
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    from kiosk.updates.keys import KeyFileError, generate_key, load_public_key, short_keyid
+
+    try:
+        private_path, public_path = generate_key(args.folder, args.name)
+    except (KeyFileError, OSError) as exc:
+        return _fail(str(exc))
+    keyid = short_keyid(load_public_key(public_path).keyid)
+    print(f"{private_path}  (private: keep it in the office, never on a kiosk or stick)")
+    print(f"{public_path}  (public: `kiosk trust {public_path.name}` on each kiosk)")
+    print(f"key id {keyid}")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from kiosk.updates.keys import KeyFileError
+    from kiosk.updates.publish import PublishError, publish
+
+    try:
+        release = publish(
+            args.content,
+            args.key,
+            args.out,
+            version=args.version,
+            expires_days=args.expires_days,
+        )
+    except PublishError as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+        return EXIT_REFUSED
+    except (KeyFileError, OSError) as exc:
+        return _fail(str(exc))
+    print(
+        f"{release.out_dir}: version {release.version} published, {release.files} files "
+        f"({release.total_bytes / 1e6:.1f} MB, {release.new_files} new), "
+        f"signed with key {release.keyid[:16]}"
+    )
+    return 0
+
+
+def cmd_trust(args: argparse.Namespace) -> int:
+    from kiosk.updates.keys import KeyFileError, short_keyid
+    from kiosk.updates.layout import DataDirLayout
+    from kiosk.updates.trust import TrustStore
+
+    try:
+        keyid, reset = TrustStore(DataDirLayout(args.data_dir)).add_key(args.public_key)
+    except (KeyFileError, OSError) as exc:
+        return _fail(str(exc))
+    print(
+        _say(
+            f"Schlüssel {short_keyid(keyid)} ist jetzt vertrauenswürdig.",
+            f"Key {short_keyid(keyid)} is now trusted.",
+        )
+    )
+    if reset:
+        print(
+            _say(
+                "Neuer Büroschlüssel: die nächste Aktualisierung beginnt mit diesem Schlüssel.",
+                "New office key: the next update starts from this key.",
+            )
+        )
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from kiosk.updates.importer import FolderSource
+
+    try:
+        source = FolderSource(args.source)
+    except UpdateRefused as refusal:
+        return _report_refusal(args.data_dir, refusal, str(args.source), "usb")
+    return _run_update(source, args.data_dir)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from kiosk.updates.importer import HttpSource
+
+    try:
+        source = HttpSource(args.url)
+    except UpdateRefused as refusal:
+        return _report_refusal(args.data_dir, refusal, args.url, "network")
+    return _run_update(source, args.data_dir)
+
+
+def _report_refusal(data_dir: Path, refusal: UpdateRefused, label: str, kind: str) -> int:
+    """A source refused before it was read (an archive, a missing folder): recorded as well."""
+    from datetime import UTC, datetime
+
+    from kiosk.updates.history import Attempt, record_attempt
+    from kiosk.updates.layout import DataDirLayout
+
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    attempt = Attempt(
+        source=label,
+        kind=kind,
+        started=now,
+        finished=now,
+        result="refused",
+        reason_code=refusal.code,
+        reason=refusal.text("de"),
+        reason_en=refusal.text("en"),
+    )
+    try:
+        record_attempt(DataDirLayout(data_dir).history, attempt)
+    except OSError:
+        pass
+    return _fail(_say("Abgelehnt: ", "Refused: ") + refusal.text(staff_language()))
+
+
+def _run_update(source: Source, data_dir: Path) -> int:
+    from kiosk.updates.importer import UpdateBusy, update_from
+
+    try:
+        result = update_from(
+            source,
+            data_dir,
+            on_wait=lambda: print(
+                _say(
+                    "Eine andere Aktualisierung läuft; warte …",
+                    "Another update is running; waiting …",
+                ),
+                file=sys.stderr,
+            ),
+        )
+    except UpdateRefused as refusal:
+        return _fail(_say("Abgelehnt: ", "Refused: ") + refusal.text(staff_language()))
+    except UpdateBusy:
+        return _fail(_say("Eine andere Aktualisierung läuft noch.", "Another update is running."))
+    for warning in result.warnings:
+        print(_say("Hinweis: ", "Note: ") + warning, file=sys.stderr)
+    if result.result == "current":
+        print(
+            _say(
+                f"Version {result.version} ist bereits aktiv.",
+                f"Version {result.version} is already active.",
+            )
+        )
+    else:
+        print(
+            _say(
+                f"Inhalt aktualisiert auf Version {result.version} "
+                f"({result.files_fetched} Dateien kopiert, {result.files_reused} übernommen).",
+                f"Content updated to version {result.version} "
+                f"({result.files_fetched} files copied, {result.files_reused} reused).",
+            )
+        )
+    print(result.release.content_dir)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from kiosk.content.loader import EMBEDDED_CONTENT_DIR
+    from kiosk.updates.status import describe_status, update_status
+
+    status = update_status(args.data_dir, EMBEDDED_CONTENT_DIR)
+    if args.json:
+        print(json.dumps(status, indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(describe_status(status)))
+    return 0
