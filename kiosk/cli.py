@@ -29,7 +29,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="start the kiosk (fullscreen unless --windowed)")
-    run.add_argument("--content", type=Path, default=EMBEDDED_CONTENT_DIR, metavar="DIR")
+    run.add_argument(
+        "--content",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="show this folder (default: the imported release, else the embedded content)",
+    )
     run.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, metavar="DIR")
     run.add_argument("--lang", metavar="CODE", help="start language (default: from settings)")
     run.add_argument("--windowed", action="store_true", help="a window instead of fullscreen")

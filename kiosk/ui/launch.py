@@ -34,7 +34,7 @@ def configure_kivy(*, fullscreen: bool, size: tuple[int, int] | None, keep_input
 
 def launch(
     *,
-    content_dir: Path,
+    content_dir: Path | None,
     data_dir: Path,
     language: str | None,
     fullscreen: bool,
@@ -46,7 +46,7 @@ def launch(
 
     try:
         services = build_services(content_dir, data_dir)
-    except ContentError as exc:
+    except (ContentError, OSError) as exc:
         print(f"kiosk: {exc}")
         return 1
     from kiosk.ui.app import KioskApp

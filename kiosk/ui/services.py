@@ -14,6 +14,8 @@ from kiosk.content.model import Catalog
 from kiosk.content.problems import ContentError
 from kiosk.qr import LinkPolicy, QrCache
 from kiosk.store.state import KioskState, open_state
+from kiosk.updates.layout import DataDirLayout
+from kiosk.updates.releases import Release, ReleaseStore, clean_leftovers
 
 log = logging.getLogger("kiosk")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -32,13 +34,38 @@ class KioskServices:
     qr: QrCache
     now: Callable[[], datetime] = berlin_now
     problems: list[str] = field(default_factory=list)
+    data_dir: Path | None = None
+    release: Release | None = None  # None: explicit --content or the embedded content
 
 
 VALIDATED_CONTENT_SETTING = "validated_content_fingerprint"
 
 
-def load_content(content_dir: Path, state: KioskState) -> tuple[Catalog, list[str]]:
-    """The requested content, or the embedded content when it is unusable (and why)."""
+@dataclass(frozen=True)
+class LoadedContent:
+    catalog: Catalog
+    release: Release | None
+    problems: list[str]
+
+
+def content_candidates(
+    content_dir: Path | None, data_dir: Path
+) -> list[tuple[Path, Release | None]]:
+    """Folders to try, best first: the given one, or the active release and the releases kept
+    for fallback; the embedded content always last."""
+    if content_dir is not None:
+        candidates: list[tuple[Path, Release | None]] = [(Path(content_dir), None)]
+    else:
+        store = ReleaseStore(DataDirLayout(data_dir).releases)
+        candidates = [(release.content_dir, release) for release in store.candidates()]
+    embedded = EMBEDDED_CONTENT_DIR.resolve()
+    if all(Path(folder).resolve() != embedded for folder, _ in candidates):
+        candidates.append((EMBEDDED_CONTENT_DIR, None))
+    return candidates
+
+
+def load_content(candidates: list[tuple[Path, Release | None]], state: KioskState) -> LoadedContent:
+    """The first usable candidate; why the ones before it were skipped goes into `problems`."""
 
     def load(folder: Path) -> Catalog:
         trusted = state.get_setting(VALIDATED_CONTENT_SETTING)
@@ -50,32 +77,45 @@ def load_content(content_dir: Path, state: KioskState) -> tuple[Catalog, list[st
             ),
         )
 
-    try:
-        return load(content_dir), []
-    except ContentError as exc:
-        log.error("%s", exc)
-        for problem in exc.problems:
-            log.error("  %s", problem)
-        if Path(content_dir).resolve() == EMBEDDED_CONTENT_DIR.resolve():
-            raise
-        log.warning("falling back to the embedded content in %s", EMBEDDED_CONTENT_DIR)
-        return load(EMBEDDED_CONTENT_DIR), [str(exc)]
+    problems: list[str] = []
+    for index, (folder, release) in enumerate(candidates):
+        try:
+            return LoadedContent(load(folder), release, problems)
+        except (ContentError, OSError) as exc:
+            log.error("%s", exc)
+            for problem in getattr(exc, "problems", ()):
+                log.error("  %s", problem)
+            if index == len(candidates) - 1:
+                raise
+            log.warning("falling back to %s", candidates[index + 1][0])
+            problems.append(str(exc))
+    raise ContentError("(no content)", [])
 
 
 def build_services(
-    content_dir: Path, data_dir: Path, now: Callable[[], datetime] = berlin_now
+    content_dir: Path | None, data_dir: Path, now: Callable[[], datetime] = berlin_now
 ) -> KioskServices:
+    """Services for `content_dir`, or (None) for the active release with its fallbacks."""
     state = open_state(data_dir, clock=now)
+    if content_dir is None:
+        clean_leftovers(data_dir)
     try:
-        catalog, problems = load_content(content_dir, state)
-    except ContentError:
+        loaded = load_content(content_candidates(content_dir, data_dir), state)
+    except (ContentError, OSError):
         state.close()
         raise
+    problems = loaded.problems
     if state.recovered_from is not None:
         message = f"the state file was broken and was moved aside to {state.recovered_from}"
         log.warning(message)
         problems.append(message)
-    policy = LinkPolicy(catalog.settings.allowed_link_hosts)
+    policy = LinkPolicy(loaded.catalog.settings.allowed_link_hosts)
     return KioskServices(
-        catalog=catalog, state=state, qr=QrCache(policy), now=now, problems=problems
+        catalog=loaded.catalog,
+        state=state,
+        qr=QrCache(policy),
+        now=now,
+        problems=problems,
+        data_dir=data_dir,
+        release=loaded.release,
     )

@@ -7,6 +7,7 @@ non-zero exit status, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -116,32 +117,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def _report_refusal(data_dir: Path, refusal: UpdateRefused, label: str, kind: str) -> int:
-    """A source refused before it was read (an archive, a missing folder): recorded as well."""
-    from datetime import UTC, datetime
+    from kiosk.updates.importer import record_refusal
 
-    from kiosk.updates.history import Attempt, record_attempt
-    from kiosk.updates.layout import DataDirLayout
-
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    attempt = Attempt(
-        source=label,
-        kind=kind,
-        started=now,
-        finished=now,
-        result="refused",
-        reason_code=refusal.code,
-        reason=refusal.text("de"),
-        reason_en=refusal.text("en"),
-    )
-    try:
-        record_attempt(DataDirLayout(data_dir).history, attempt)
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):
+        record_refusal(data_dir, label, kind, refusal)
     return _fail(_say("Abgelehnt: ", "Refused: ") + refusal.text(staff_language()))
 
 
 def _run_update(source: Source, data_dir: Path) -> int:
-    from kiosk.updates.importer import UpdateBusy, update_from
+    from kiosk.updates.importer import update_from
+    from kiosk.updates.lock import UpdateBusy
 
     try:
         result = update_from(

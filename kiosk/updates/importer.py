@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
-import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +40,7 @@ from kiosk.updates.layout import (
     hashed_target_path,
     unsafe_path_reason,
 )
+from kiosk.updates.lock import update_lock
 from kiosk.updates.refusal import UpdateRefused
 from kiosk.updates.releases import CONTENT, Release, ReleaseStore
 from kiosk.updates.trust import TrustStore
@@ -139,49 +138,6 @@ class HttpSource:
         return self._fetcher.bytes_received
 
 
-class UpdateBusy(Exception):
-    """Another update holds the lock and did not finish in time."""
-
-
-@contextlib.contextmanager
-def update_lock(
-    layout: DataDirLayout, timeout: float | None = None, on_wait: Callable[[], None] | None = None
-) -> Iterator[None]:
-    """One update at a time across processes (the kiosk app, `kiosk import`, `kiosk sync`).
-
-    flock is released by the kernel when a holder dies, even by `kill -9`.
-    """
-    layout.updates.mkdir(parents=True, exist_ok=True)
-    fd = os.open(layout.lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    try:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        waited = False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if not waited and on_wait is not None:
-                    on_wait()
-                waited = True
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise UpdateBusy("another update is running") from None
-                time.sleep(0.2)
-        yield
-    finally:
-        os.close(fd)
-
-
-def clean_leftovers(data_dir: Path) -> list[Path]:
-    """Remove leftovers of interrupted imports, unless an update is running right now."""
-    layout = DataDirLayout(data_dir)
-    try:
-        with update_lock(layout, timeout=0):
-            return ReleaseStore(layout.releases).clean_leftovers()
-    except (UpdateBusy, OSError):
-        return []
-
-
 def update_from(
     source: Source,
     data_dir: Path,
@@ -205,6 +161,27 @@ def update_from(
             raise
         _record(layout, source, started, now(), result.result, result=result)
         return result
+
+
+def record_refusal(data_dir: Path, label: str, kind: str, refusal: UpdateRefused) -> None:
+    """Record a source refused before it could be read (an archive, not a release folder)."""
+    moment = datetime.now(UTC)
+    _record(
+        DataDirLayout(data_dir), _Unread(label, kind), moment, moment, "refused", refusal=refusal
+    )
+
+
+class _Unread:
+    metadata_url = targets_url = ""
+
+    def __init__(self, label: str, kind: str) -> None:
+        self.label, self.kind = label, kind
+
+    def fetcher(self) -> FetcherInterface:
+        raise NotImplementedError
+
+    def bytes_transferred(self) -> int:
+        return 0
 
 
 def _record(

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.store.atomic_storage import fsync_directory, write_file_atomically
+from kiosk.updates.layout import DataDirLayout
+from kiosk.updates.lock import UpdateBusy, update_lock
 
 MARKER = "release.json"
 CONTENT = "content"
@@ -170,3 +172,13 @@ def _fsync_tree(folder: Path) -> None:
     """fsync every folder below `folder` (files are fsynced as they are written)."""
     for dirpath, _dirs, _files in os.walk(folder):
         fsync_directory(Path(dirpath))
+
+
+def clean_leftovers(data_dir: Path) -> list[Path]:
+    """Remove leftovers of interrupted imports, unless an update is running right now."""
+    layout = DataDirLayout(data_dir)
+    try:
+        with update_lock(layout, timeout=0):
+            return ReleaseStore(layout.releases).clean_leftovers()
+    except (UpdateBusy, OSError):
+        return []
