@@ -154,7 +154,27 @@ class HttpFetcher(Urllib3Fetcher):
         self.requests += 1
         # Called eagerly, so connection errors surface in fetch() (which wraps them as
         # DownloadError); errors while streaming are wrapped by _measured().
-        return self._measured(url, super()._fetch(url))
+        try:
+            chunks = super()._fetch(url)
+        except exceptions.SlowRetrievalError as exc:
+            # urllib3 2 makes "connection refused" and DNS failures a kind of connect timeout;
+            # staff need to hear "cannot reach the server", not "it stalled".
+            reason = getattr(exc.__cause__, "reason", None)
+            if isinstance(reason, urllib3.exceptions.NewConnectionError):
+                raise exceptions.DownloadError(f"{url}: {reason}") from reason
+            raise
+        return self._measured(url, chunks)
+
+    def _chunks(self, response: urllib3.response.BaseHTTPResponse) -> Iterator[bytes]:
+        """Yield what has arrived, not 1 MiB at a time: a full-chunk read would let a server
+        that drips a byte now and then pass both the gap timeout and the rate check."""
+        try:
+            while chunk := response.read1(self.chunk_size):
+                yield chunk
+        except urllib3.exceptions.TimeoutError as exc:
+            raise exceptions.SlowRetrievalError(str(exc)) from exc
+        finally:
+            response.release_conn()
 
     def _measured(self, url: str, chunks: Iterator[bytes]) -> Iterator[bytes]:
         started = time.monotonic()
