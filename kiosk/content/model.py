@@ -170,6 +170,14 @@ class MapInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class SyncTarget:
+    """A web server holding signed releases, checked every `interval_minutes`."""
+
+    url: str
+    interval_minutes: int = 60
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Kiosk-wide settings that come with the content."""
 
@@ -181,6 +189,7 @@ class Settings:
     theme: Theme
     sample_content: bool
     map: MapInfo | None = None
+    sync: SyncTarget | None = None
 
 
 @dataclass(frozen=True)

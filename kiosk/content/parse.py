@@ -22,6 +22,7 @@ from kiosk.content.model import (
     Offer,
     Partner,
     Settings,
+    SyncTarget,
     Text,
     Theme,
     Topic,
@@ -218,6 +219,7 @@ def offer_from_json(raw: Mapping[str, Any]) -> Offer:
 
 def settings_from_json(raw: Mapping[str, Any]) -> Settings:
     map_raw = raw.get("map")
+    sync_raw = raw.get("sync")
     return Settings(
         kiosk_name=text_from_json(raw["kiosk_name"]),
         languages=tuple(raw["languages"]),
@@ -228,6 +230,11 @@ def settings_from_json(raw: Mapping[str, Any]) -> Settings:
         sample_content=bool(raw["sample_content"]),
         map=MapInfo(image=map_raw["image"], bounds=MapBounds(**map_raw["bounds"]))
         if map_raw
+        else None,
+        sync=SyncTarget(
+            url=sync_raw["url"], interval_minutes=int(sync_raw.get("interval_minutes", 60))
+        )
+        if sync_raw
         else None,
     )
 
