@@ -37,6 +37,11 @@ class IdleTimer:
         self._last_touch = self.clock()
         self._reset_done = False
 
+    @property
+    def in_session(self) -> bool:
+        """True from a visitor's first touch until the reset: not a moment to change content."""
+        return not self._reset_done
+
     def poll(self) -> IdlePhase:
         """ACTIVE, WARNING during the countdown, then RESET once (ACTIVE again afterwards)."""
         idle = self.clock() - self._last_touch

@@ -7,7 +7,8 @@ import importlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from kivy.app import App
@@ -18,15 +19,20 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.utils import get_color_from_hex
 
+from kiosk.content.model import Catalog
 from kiosk.idle import IdlePhase, IdleTimer
+from kiosk.qr import LinkPolicy, QrCache
 from kiosk.store.usage import FLUSH_INTERVAL_SECONDS
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.i18n import RTL_LANGUAGES, Translator
 from kiosk.ui.navigation import HOME, Navigator, Route
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.services import KioskServices
+from kiosk.ui.services import KioskServices, load_remembering_validation
 from kiosk.ui.widgets.idle_prompt import IdlePrompt
 from kiosk.ui.widgets.qrcode_widget import QrTextures
+from kiosk.ui.widgets.update_panel import UpdatePanel
+from kiosk.updates.releases import Release, ReleaseStore
+from kiosk.updates.service import MOUNT_ROOTS, UpdateEvent, UpdateService
 
 log = logging.getLogger("kiosk")
 
@@ -71,10 +77,17 @@ class KioskApp(App):
         services: KioskServices,
         start_language: str | None = None,
         idle_clock: Callable[[], float] = time.monotonic,
+        mount_roots: Iterable[Path] = MOUNT_ROOTS,
         **kwargs: object,
     ) -> None:
         super().__init__(**kwargs)
         self.services = services
+        self.start_language = start_language
+        self.mount_roots = tuple(mount_roots)
+        self.updates: UpdateService | None = None
+        self.update_panel: UpdatePanel | None = None
+        # New content waiting for an idle moment: (catalog, release)
+        self.pending_content: tuple[Catalog, Release | None] | None = None
         settings = services.catalog.settings
         self.default_language = settings.default_language
         if start_language and start_language in settings.languages:
@@ -110,7 +123,16 @@ class KioskApp(App):
         root = FloatLayout()
         root.add_widget(self.manager)
         self.idle_prompt = IdlePrompt(on_continue=self._keep_session)
+        self.update_panel = UpdatePanel()
         Window.bind(on_touch_down=self._on_any_input, on_key_down=self._on_any_input)
+        if services.follows_releases and services.data_dir is not None:
+            self.updates = UpdateService(
+                services.data_dir,
+                on_event=lambda event: Clock.schedule_once(lambda _dt: self.on_update(event)),
+                sync=services.catalog.settings.sync,
+                mount_roots=self.mount_roots,
+            )
+            self.updates.start()
         self._timers = [
             Clock.schedule_interval(self._poll_idle, IDLE_POLL_SECONDS),
             Clock.schedule_interval(lambda _dt: self.flush_usage(), FLUSH_INTERVAL_SECONDS),
@@ -209,6 +231,13 @@ class KioskApp(App):
 
     # ---- idle reset -----------------------------------------------------------------------
     def _on_any_input(self, *_args: object) -> bool:
+        panel = self.update_panel
+        if panel is not None and panel.is_open:
+            # Staff at the panel are not a visitor: a tap on a result closes it and does
+            # nothing else (no button under the finger, no session that delays new content).
+            if panel.finished:
+                panel.close()
+            return True
         self.idle.touch()
         self._last_activity = self.idle.clock()
         if self.idle_prompt is not None and self.idle_prompt.is_open:
@@ -228,10 +257,14 @@ class KioskApp(App):
         elif phase is IdlePhase.RESET:
             prompt.close()
             self.reset_session()
+        self._apply_pending_when_idle()
 
     def reset_session(self) -> None:
         """Start fresh for the next family: Home, default language, nothing left behind."""
         assert self.manager is not None
+        if self.pending_content is not None:
+            self._apply_pending_when_idle()
+            return
         for screen in self.manager.screens:
             screen.clear()
         self._apply_language(self.default_language)
@@ -244,6 +277,83 @@ class KioskApp(App):
         if self._garbage_pending and quiet >= GC_QUIET_SECONDS:
             self._garbage_pending = False
             gc.collect()
+
+    # ---- content updates --------------------------------------------------------------------
+    def on_update(self, event: UpdateEvent) -> None:
+        """An event of the update worker, on the Kivy thread."""
+        panel, tr = self.update_panel, self.context.tr
+        if event.source == "usb" and panel is not None:
+            if event.kind in ("started", "progress"):
+                panel.show_progress(tr, event.done, event.total)
+            elif event.kind in ("activated", "current"):
+                panel.show_result(
+                    tr("update.activated_title"),
+                    tr(f"update.{event.kind}", version=event.version),
+                    ok=True,
+                )
+            elif event.kind == "refused":
+                reason = event.message_de if tr.language == "de" else event.message_en
+                panel.show_result(
+                    tr("update.refused_title"), tr("update.refused", reason=reason), ok=False
+                )
+        if event.kind == "activated" and event.content_dir is not None:
+            self._load_in_background(event.content_dir)
+
+    def _load_in_background(self, content_dir: Path) -> None:
+        """Read and check the new release off the UI thread; swap it in when it is ready."""
+        state = self.services.state
+
+        def work() -> None:
+            try:
+                catalog = load_remembering_validation(content_dir, state)
+            except Exception:
+                log.exception(
+                    "the new release in %s cannot be loaded; keeping the old", content_dir
+                )
+                return
+            release = ReleaseStore(content_dir.parent.parent).read(content_dir.parent)
+            Clock.schedule_once(lambda _dt: self._content_ready(catalog, release))
+
+        threading.Thread(target=work, name="load-release", daemon=True).start()
+
+    def _content_ready(self, catalog: Catalog, release: Release | None) -> None:
+        self.pending_content = (catalog, release)
+        self._apply_pending_when_idle()
+
+    def _apply_pending_when_idle(self) -> None:
+        """Swap in new content only while nobody uses the screen (never mid-visit)."""
+        if self.pending_content is None or self.idle.in_session:
+            return
+        if self.idle_prompt is not None and self.idle_prompt.is_open:
+            return
+        catalog, release = self.pending_content
+        self.pending_content = None
+        self.apply_content(catalog, release)
+
+    def apply_content(self, catalog: Catalog, release: Release | None) -> None:
+        """Show `catalog` from now on: screens start fresh at Home, as after an idle reset."""
+        services = self.services
+        services.catalog, services.release = catalog, release
+        services.qr = QrCache(LinkPolicy(catalog.settings.allowed_link_hosts))
+        self.context.catalog = catalog
+        self.context.qr = QrTextures(services.qr)
+        settings = catalog.settings
+        self.default_language = settings.default_language
+        if self.start_language in settings.languages:
+            self.default_language = self.start_language
+        self.idle.timeout = float(settings.idle_timeout_seconds)
+        self.title = settings.kiosk_name.get(self.default_language)
+        self._apply_theme()
+        assert self.manager is not None
+        for screen in self.manager.screens:
+            screen.clear()
+            screen.forget_languages()
+        self._apply_language(self.default_language)
+        self.navigator = Navigator()
+        self.home()
+        if self.updates is not None:
+            self.updates.set_sync(settings.sync)
+        log.info("now showing %s", f"version {release.version}" if release else catalog.root)
 
     # ---- state ----------------------------------------------------------------------------
     def flush_usage(self) -> None:
@@ -258,6 +368,10 @@ class KioskApp(App):
         threading.Thread(target=work, name="usage-flush", daemon=True).start()
 
     def on_stop(self) -> None:
+        if self.updates is not None:
+            self.updates.stop()
+        if self.update_panel is not None:
+            self.update_panel.close()
         for timer in self._timers:
             timer.cancel()
         gc.set_threshold(*self._gc_thresholds)

@@ -36,6 +36,7 @@ class KioskServices:
     problems: list[str] = field(default_factory=list)
     data_dir: Path | None = None
     release: Release | None = None  # None: explicit --content or the embedded content
+    follows_releases: bool = False  # started without --content: imports replace the content
 
 
 VALIDATED_CONTENT_SETTING = "validated_content_fingerprint"
@@ -64,23 +65,22 @@ def content_candidates(
     return candidates
 
 
+def load_remembering_validation(folder: Path, state: KioskState) -> Catalog:
+    """Load `folder`; content that passed validation before (same fingerprint) is not re-checked."""
+    trusted = state.get_setting(VALIDATED_CONTENT_SETTING)
+    return load_catalog(
+        folder,
+        trusted_fingerprint=trusted if isinstance(trusted, str) else None,
+        on_validated=lambda fingerprint: state.set_setting(VALIDATED_CONTENT_SETTING, fingerprint),
+    )
+
+
 def load_content(candidates: list[tuple[Path, Release | None]], state: KioskState) -> LoadedContent:
     """The first usable candidate; why the ones before it were skipped goes into `problems`."""
-
-    def load(folder: Path) -> Catalog:
-        trusted = state.get_setting(VALIDATED_CONTENT_SETTING)
-        return load_catalog(
-            folder,
-            trusted_fingerprint=trusted if isinstance(trusted, str) else None,
-            on_validated=lambda fingerprint: state.set_setting(
-                VALIDATED_CONTENT_SETTING, fingerprint
-            ),
-        )
-
     problems: list[str] = []
     for index, (folder, release) in enumerate(candidates):
         try:
-            return LoadedContent(load(folder), release, problems)
+            return LoadedContent(load_remembering_validation(folder, state), release, problems)
         except (ContentError, OSError) as exc:
             log.error("%s", exc)
             for problem in getattr(exc, "problems", ()):
@@ -118,4 +118,5 @@ def build_services(
         problems=problems,
         data_dir=data_dir,
         release=loaded.release,
+        follows_releases=content_dir is None,
     )

@@ -54,6 +54,12 @@ class KioskScreen(Screen):
             elif isinstance(widget, Label):
                 widget.text = ""
 
+    def forget_languages(self) -> None:
+        """New content may offer other languages: the buttons are built again on next fill."""
+        bar = self.ids.get("top_bar")
+        if bar is not None:
+            bar.ids.language_box.clear_widgets()
+
     def _fill_top_bar(self) -> None:
         bar = self.ids.get("top_bar")
         if bar is None:

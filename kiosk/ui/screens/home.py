@@ -20,7 +20,8 @@ class HomeScreen(KioskScreen):
         self.ids.locations_button.text = tr("home.locations")
         self.ids.offers_button.text = tr("home.offers")
         tiles = self.ids.tiles
-        if len(tiles.children) != len(catalog.topics):
+        shown = [tile.topic_id for tile in reversed(tiles.children)]
+        if shown != [topic.id for topic in catalog.topics]:  # first fill, or new content
             tiles.clear_widgets()
             for topic in catalog.topics:
                 tile = TileButton(
@@ -31,7 +32,10 @@ class HomeScreen(KioskScreen):
                 tiles.add_widget(tile)
         by_id = {tile.topic_id: tile for tile in tiles.children}
         for topic in catalog.topics:
-            by_id[topic.id].title = topic.title.get(tr.language)
+            tile = by_id[topic.id]
+            tile.title = topic.title.get(tr.language)
+            # new content lives in a new release folder, even where the icon stayed the same
+            tile.icon = str(catalog.image_path(topic.icon)) if topic.icon else ""
 
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
