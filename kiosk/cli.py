@@ -78,6 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, metavar="DIR")
     status.add_argument("--json", action="store_true", help="machine-readable output")
 
+    bench_updates = commands.add_parser(
+        "bench-updates", help="measure import speed and sync transfer sizes"
+    )
+    bench_updates.add_argument("--json", action="store_true", help="print JSON")
+    bench_updates.add_argument("--rounds", type=int, default=3, help="repeats of the import")
+    bench_updates.add_argument("--images", type=int, default=200, help="images of ~1 MB")
+
     bench = commands.add_parser("bench", help="measure load time, start-up, memory, switches")
     bench.add_argument("--json", action="store_true", help="print JSON instead of a table")
     bench.add_argument("--content", type=Path, default=EMBEDDED_CONTENT_DIR, metavar="DIR")
@@ -120,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from kiosk.updates import commands
 
         return int(getattr(commands, f"cmd_{args.command}")(args))
+    if args.command == "bench-updates":
+        from kiosk.updates.bench import run_update_bench
+
+        return run_update_bench(as_json=args.json, rounds=args.rounds, images=args.images)
     if args.command == "bench":
         from kiosk.bench import run_bench
 

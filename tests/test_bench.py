@@ -127,3 +127,17 @@ def test_synthetic_content_is_valid_and_shown_today(tmp_path: Path) -> None:
     assert {t.id for t in catalog.topics} == {t.id for t in shipped.topics}
     # Every topic gets offers, so the topic screens list them too.
     assert all(catalog.offers_valid_on(date.today(), t.id) for t in catalog.topics)
+
+
+def test_update_bench_measures_a_real_import_and_real_syncs() -> None:
+    from kiosk.updates.bench import measure, verdicts
+
+    figures = measure(images=4, rounds=1)
+    assert figures["release_files"] == 11 + 4
+    assert figures["import_mb_per_s"] > 0
+    # one changed image: that image and some metadata travel, nothing else
+    assert figures["change_sync_files_fetched"] == 1
+    assert 0 < figures["change_metadata_bytes"] < figures["full_sync_bytes"]
+    assert figures["change_sync_bytes"] > figures["changed_image_bytes"]
+    assert figures["poll_requests"] == 1 and 0 < figures["poll_bytes"] < 2048
+    assert [name for name, *_ in verdicts(figures)][0] == "import from a local folder"
