@@ -126,14 +126,19 @@ def publish(
             )
     paths = content_files(content_dir)
     metadata_dir, targets_dir = out_dir / METADATA_DIR, out_dir / TARGETS_DIR
-    root, previous_version = _existing_release(out_dir, signer)
+    root, in_folder = _existing_release(out_dir, signer)
+    # Staff publish to several sticks and a server: the key remembers the last version it
+    # signed, so a fresh stick does not start again at 1 (which every kiosk would refuse).
+    remembered = _last_signed_version(key_path)
+    previous_version = max(in_folder, remembered)
     if version is None:
         version = previous_version + 1
     elif version <= previous_version:
+        where = f"{out_dir} already holds" if in_folder >= remembered else "this key already signed"
         raise PublishError(
             [
-                f"{out_dir} already holds version {previous_version}; kiosks never go back, "
-                f"so the new version must be higher (--version {previous_version + 1})."
+                f"{where} version {previous_version}; kiosks never go back, so the new "
+                f"version must be higher (--version {previous_version + 1})."
             ]
         )
     expires = now + timedelta(days=expires_days)
@@ -169,6 +174,7 @@ def publish(
     # The timestamp is the commit point: until it is replaced, readers see the old release.
     _write_metadata(metadata_dir / "timestamp.json", timestamp, signer)
     _prune(metadata_dir, targets_dir, keep_from=version - KEEP_PUBLISHED_VERSIONS + 1)
+    _remember_signed_version(key_path, version)
     return PublishedRelease(
         out_dir=out_dir,
         version=version,
@@ -177,6 +183,26 @@ def publish(
         new_files=new_files,
         keyid=signer.public_key.keyid,
     )
+
+
+def _versions_file(key_path: Path) -> Path:
+    return key_path.with_name(f"{key_path.stem}.versions.json")
+
+
+def _last_signed_version(key_path: Path) -> int:
+    try:
+        return int(json.loads(_versions_file(key_path).read_bytes())["last_version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
+def _remember_signed_version(key_path: Path, version: int) -> None:
+    if version <= _last_signed_version(key_path):
+        return
+    with contextlib.suppress(OSError):  # a key on a read-only medium: the folder still counts
+        write_file_atomically(
+            _versions_file(key_path), json.dumps({"last_version": version}).encode()
+        )
 
 
 def _new_root(signer: Signer, now: datetime) -> Root:
