@@ -286,9 +286,12 @@ class KioskApp(App):
             if event.kind in ("started", "progress"):
                 panel.show_progress(tr, event.done, event.total)
             elif event.kind in ("activated", "current"):
+                notice = event.message_de if tr.language == "de" else event.message_en
                 panel.show_result(
                     tr("update.activated_title"),
-                    tr(f"update.{event.kind}", version=event.version),
+                    " ".join(
+                        filter(None, [tr(f"update.{event.kind}", version=event.version), notice])
+                    ),
                     ok=True,
                 )
             elif event.kind == "refused":

@@ -145,7 +145,7 @@ def _run_update(source: Source, data_dir: Path) -> int:
     except UpdateBusy:
         return _fail(_say("Eine andere Aktualisierung läuft noch.", "Another update is running."))
     for warning in result.warnings:
-        print(_say("Hinweis: ", "Note: ") + warning, file=sys.stderr)
+        print(warning.text(staff_language()), file=sys.stderr)
     if result.result == "current":
         print(
             _say(

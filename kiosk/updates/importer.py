@@ -41,7 +41,7 @@ from kiosk.updates.layout import (
     unsafe_path_reason,
 )
 from kiosk.updates.lock import update_lock
-from kiosk.updates.refusal import UpdateRefused
+from kiosk.updates.refusal import Notice, UpdateRefused
 from kiosk.updates.releases import CONTENT, Release, ReleaseStore
 from kiosk.updates.trust import TrustStore
 
@@ -64,7 +64,7 @@ class UpdateResult:
     bytes_transferred: int = 0
     files_fetched: int = 0
     files_reused: int = 0
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
 
 
 class Source(Protocol):
@@ -347,7 +347,9 @@ class _Update:
         if free < total + SPACE_MARGIN_BYTES:
             raise UpdateRefused("no_space", need=_mb(total + SPACE_MARGIN_BYTES), free=_mb(free))
 
-    def _clock_warnings(self, targets: Targets) -> list[str]:
+    def _clock_warnings(self, targets: Targets) -> list[Notice]:
+        """A clock behind the publish date (a Pi without RTC that booted into 1970) does not stop
+        a correctly signed release, but staff should set the clock."""
         published = targets.unrecognized_fields.get(PUBLISHED_FIELD)
         if not isinstance(published, str):
             return []
@@ -355,10 +357,8 @@ class _Update:
             when = datetime.fromisoformat(published.replace("Z", "+00:00"))
             clock = self.now()
             if clock < when:
-                return [
-                    f"the kiosk clock ({clock:%Y-%m-%d %H:%M}) is earlier than the release's "
-                    f"publish time ({when:%Y-%m-%d %H:%M}): the clock is probably wrong"
-                ]
+                shown = {"clock": f"{clock:%Y-%m-%d %H:%M}", "published": f"{when:%Y-%m-%d %H:%M}"}
+                return [Notice("clock_behind", shown)]
         return []
 
     def _copy_files(self, targets: Targets, content: Path) -> tuple[int, int]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 # One entry per reason. The German text is what the kiosk screen shows; both name the file or
 # version concerned and, where staff can do something about it, what to do.
@@ -115,11 +117,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Die Verbindung ist stehen geblieben: {detail}",
         "en": "The connection stalled: {detail}",
     },
+    "clock_behind": {
+        "de": "Hinweis: Die Uhr des Kiosks ({clock}) steht vor dem Veröffentlichungsdatum "
+        "({published}). Die Uhr geht vermutlich falsch; bitte stellen.",
+        "en": "Note: the kiosk clock ({clock}) is earlier than the publish date ({published}). "
+        "The clock is probably wrong; please set it.",
+    },
     "write_failed": {
         "de": "Schreiben auf die Speicherkarte des Kiosks ist fehlgeschlagen: {detail}",
         "en": "Writing to the kiosk's storage failed: {detail}",
     },
 }
+
+
+def render(code: str, params: Mapping[str, object], language: str) -> str:
+    template = MESSAGES[code].get(language) or MESSAGES[code]["en"]
+    return template.format(**params)
 
 
 class UpdateRefused(Exception):
@@ -133,8 +146,18 @@ class UpdateRefused(Exception):
         super().__init__(self.text("en"))
 
     def text(self, language: str = "de") -> str:
-        template = MESSAGES[self.code].get(language) or MESSAGES[self.code]["en"]
-        return template.format(**self.params)
+        return render(self.code, self.params, language)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something staff should know about an update that was accepted (a wrong clock)."""
+
+    code: str
+    params: Mapping[str, object]
+
+    def text(self, language: str = "de") -> str:
+        return render(self.code, self.params, language)
 
 
 def staff_language() -> str:

@@ -223,6 +223,8 @@ class UpdateService:
                 label,
                 version=result.version,
                 content_dir=result.release.content_dir,
+                message_de=" ".join(w.text("de") for w in result.warnings),
+                message_en=" ".join(w.text("en") for w in result.warnings),
             )
         )
         return True

@@ -157,3 +157,18 @@ def test_an_import_waits_for_a_running_update(tmp_path: Path) -> None:
     assert waited.returncode == 0
     assert "Eine andere Aktualisierung läuft" in waited.stderr
     assert time.monotonic() - started >= 1.0
+
+
+def test_update_commands_never_import_kivy(tmp_path: Path) -> None:
+    """They run on the office computer and over SSH on a kiosk: no window, no Kivy."""
+    script = (
+        "import sys; from kiosk.cli import main; "
+        f"main(['keygen', {str(tmp_path / 'k')!r}]); "
+        f"main(['trust', {str(tmp_path / 'k' / 'buero.pub')!r}, '--data-dir', {str(tmp_path)!r}]); "
+        f"main(['status', '--data-dir', {str(tmp_path)!r}]); "
+        "assert not [m for m in sys.modules if m.startswith('kivy')], 'kivy imported'"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=PROJECT
+    )
+    assert done.returncode == 0, done.stderr
