@@ -157,54 +157,56 @@ def update_from(
         try:
             result = _Update(source, layout, store, limits, now, progress).run()
         except UpdateRefused as refusal:
-            _record(layout, source, started, now(), "refused", refusal=refusal)
+            _record(
+                layout,
+                source.label,
+                source.kind,
+                started,
+                now(),
+                refusal=refusal,
+                bytes_transferred=source.bytes_transferred(),
+            )
             raise
-        _record(layout, source, started, now(), result.result, result=result)
+        _record(
+            layout,
+            source.label,
+            source.kind,
+            started,
+            now(),
+            result=result,
+            bytes_transferred=source.bytes_transferred(),
+        )
         return result
 
 
 def record_refusal(data_dir: Path, label: str, kind: str, refusal: UpdateRefused) -> None:
     """Record a source refused before it could be read (an archive, not a release folder)."""
     moment = datetime.now(UTC)
-    _record(
-        DataDirLayout(data_dir), _Unread(label, kind), moment, moment, "refused", refusal=refusal
-    )
-
-
-class _Unread:
-    metadata_url = targets_url = ""
-
-    def __init__(self, label: str, kind: str) -> None:
-        self.label, self.kind = label, kind
-
-    def fetcher(self) -> FetcherInterface:
-        raise NotImplementedError
-
-    def bytes_transferred(self) -> int:
-        return 0
+    _record(DataDirLayout(data_dir), label, kind, moment, moment, refusal=refusal)
 
 
 def _record(
     layout: DataDirLayout,
-    source: Source,
+    label: str,
+    kind: str,
     started: datetime,
     finished: datetime,
-    outcome: str,
     *,
     refusal: UpdateRefused | None = None,
     result: UpdateResult | None = None,
+    bytes_transferred: int = 0,
 ) -> None:
     attempt = Attempt(
-        source=source.label,
-        kind=source.kind,
+        source=label,
+        kind=kind,
         started=started.isoformat(timespec="seconds"),
         finished=finished.isoformat(timespec="seconds"),
-        result=outcome,
+        result=result.result if result else "refused",
         version=result.version if result else None,
         reason_code=refusal.code if refusal else None,
         reason=refusal.text("de") if refusal else None,
         reason_en=refusal.text("en") if refusal else None,
-        bytes_transferred=source.bytes_transferred(),
+        bytes_transferred=bytes_transferred,
     )
     with contextlib.suppress(OSError):  # a full disk must not hide the real outcome
         record_attempt(layout.history, attempt)
@@ -268,6 +270,9 @@ class _Update:
         except exceptions.DownloadError as exc:
             raise self._refusal(exc, None) from exc
 
+    def _remote_timestamp(self) -> bytes:
+        return self.fetcher.download_bytes(self.source.metadata_url + "timestamp.json", 16384)
+
     def _unchanged_since_last_check(self) -> UpdateResult | None:
         """An unchanged source costs one small request: its timestamp equals the one we hold."""
         active = self.store.active()
@@ -279,8 +284,8 @@ class _Update:
         if active is None or active.version != version:
             return None
         try:
-            remote = self.fetcher.download_bytes(self.source.metadata_url + "timestamp.json", 16384)
-        except (exceptions.DownloadError, exceptions.RepositoryError) as exc:
+            remote = self._remote_timestamp()
+        except exceptions.DownloadError as exc:
             raise self._refusal(exc, None) from exc
         if remote != cached:
             return None
@@ -438,7 +443,8 @@ class _Update:
                 return UpdateRefused("file_missing", path=_name_in(str(exc)))
             return UpdateRefused("http_error", status=exc.status_code, url=self.source.label)
         if isinstance(exc, exceptions.DownloadLengthMismatchError):
-            return UpdateRefused("file_too_large", path="metadata", length="?")
+            # a signature file larger than any real one: the endless-data attack
+            return UpdateRefused("metadata_invalid", detail=str(exc))
         if isinstance(exc, exceptions.SlowRetrievalError):
             return UpdateRefused("stalled", detail=str(exc) or "no data")
         if isinstance(exc, exceptions.DownloadError):
@@ -467,7 +473,7 @@ class _Update:
     def _signature_refusal(self, detail: str) -> UpdateRefused:
         """Unsigned, signed by a stranger, or tampered: tell which, from the signatures present."""
         try:
-            raw = self.fetcher.download_bytes(self.source.metadata_url + "timestamp.json", 16384)
+            raw = self._remote_timestamp()
             keyids = [s.get("keyid", "") for s in json.loads(raw).get("signatures", [])]
         except (exceptions.DownloadError, ValueError, AttributeError):
             return UpdateRefused("bad_signature", detail=detail)
@@ -480,13 +486,12 @@ class _Update:
 
     @staticmethod
     def _expiry(updater: Updater | None) -> str:
-        with contextlib.suppress(Exception):
-            assert updater is not None
-            trusted = updater._trusted_set
-            for role in ("timestamp", "snapshot", "targets"):
-                if role in trusted:
-                    return f"{trusted[role].expires:%Y-%m-%d}"
-        return "?"
+        """The earliest expiry among the roles loaded so far (the one that failed is loaded)."""
+        if updater is None:
+            return "?"
+        trusted = updater._trusted_set
+        dates = [trusted[r].expires for r in ("timestamp", "snapshot", "targets") if r in trusted]
+        return f"{min(dates):%Y-%m-%d}" if dates else "?"
 
 
 def _link_or_copy(source: Path, destination: Path, length: int) -> bool:

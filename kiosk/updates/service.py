@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from kiosk.content.model import SyncTarget
 from kiosk.updates.layout import METADATA_DIR, STICK_FOLDER_NAME
+from kiosk.updates.refusal import UpdateRefused
 
 if TYPE_CHECKING:
     from kiosk.updates.importer import Source
@@ -165,7 +166,6 @@ class UpdateService:
 
     def _import_stick(self, folder: Path) -> None:
         from kiosk.updates.importer import FolderSource, record_refusal
-        from kiosk.updates.refusal import UpdateRefused
 
         label = str(folder)
         self.on_event(UpdateEvent("started", "usb", label))
@@ -180,7 +180,6 @@ class UpdateService:
 
     def _run_sync(self, target: SyncTarget) -> None:
         from kiosk.updates.importer import HttpSource
-        from kiosk.updates.refusal import UpdateRefused
 
         try:
             ok = self._update(HttpSource(target.url), "network", target.url)
@@ -195,7 +194,6 @@ class UpdateService:
     def _update(self, source: Source, kind: str, label: str) -> bool:
         from kiosk.updates.importer import update_from
         from kiosk.updates.lock import UpdateBusy
-        from kiosk.updates.refusal import UpdateRefused
 
         def progress(done: int, total: int) -> None:
             self.on_event(UpdateEvent("progress", kind, label, done=done, total=total))
@@ -208,13 +206,9 @@ class UpdateService:
         except UpdateBusy:
             log.warning("update of %s skipped: another update held the lock too long", label)
             return False
-        except OSError as exc:
+        except OSError as exc:  # e.g. the data dir itself is unwritable
             log.exception("update from %s failed", label)
-            self.on_event(
-                UpdateEvent(
-                    "refused", kind, label, message_de=f"Fehler: {exc}", message_en=f"Error: {exc}"
-                )
-            )
+            self._report_refusal(kind, label, UpdateRefused("write_failed", detail=str(exc)))
             return False
         self.on_event(
             UpdateEvent(
@@ -229,11 +223,13 @@ class UpdateService:
         )
         return True
 
-    def _report_refusal(self, kind: str, label: str, refusal: Exception) -> None:
-        text_de = getattr(refusal, "text", lambda _lang: str(refusal))("de")
-        text_en = getattr(refusal, "text", lambda _lang: str(refusal))("en")
-        log.warning("update from %s refused: %s", label, text_en)
-        self.on_event(UpdateEvent("refused", kind, label, message_de=text_de, message_en=text_en))
+    def _report_refusal(self, kind: str, label: str, refusal: UpdateRefused) -> None:
+        log.warning("update from %s refused: %s", label, refusal.text("en"))
+        self.on_event(
+            UpdateEvent(
+                "refused", kind, label, message_de=refusal.text("de"), message_en=refusal.text("en")
+            )
+        )
 
 
 # Refusals that say the server or network is unwell (retry with backoff), as opposed to a
