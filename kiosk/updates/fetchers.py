@@ -29,7 +29,10 @@ GRACE_SECONDS = 60.0
 
 
 class UnsafeFileError(exceptions.DownloadError):
-    """A file on the stick that is not a plain file below the release folder."""
+    """A file on the stick that is not a plain file below the release folder.
+
+    `what` is a key of refusal.FILE_KINDS ("symlink", "fifo", "device", ...).
+    """
 
     def __init__(self, path: str, what: str) -> None:
         self.path = path
@@ -56,7 +59,7 @@ class FolderFetcher(FetcherInterface):
         relative = url.removeprefix(FOLDER_SCHEME).lstrip("/")
         reason = unsafe_path_reason(relative)
         if reason:
-            raise UnsafeFileError(relative, reason)
+            raise UnsafeFileError(relative, "bad_name")
         fd = self._open(relative)
         return self._chunks(fd)
 
@@ -109,20 +112,21 @@ def _open_error(relative: str, exc: OSError, part: Path) -> exceptions.DownloadE
         return exceptions.DownloadHTTPError(f"{relative} not found", 404)
     if exc.errno in (errno.ELOOP, errno.ENOTDIR):
         # O_NOFOLLOW on a symlink gives ELOOP (file) or ENOTDIR (with O_DIRECTORY)
-        return UnsafeFileError(relative, "a symbolic link or not a folder")
+        return UnsafeFileError(relative, "symlink")
     return exceptions.DownloadError(f"{relative}: {exc.strerror}")
 
 
 def _kind(mode: int) -> str:
+    """A key of refusal.FILE_KINDS."""
     if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
+        return "fifo"
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
+        return "device"
     if stat.S_ISSOCK(mode):
-        return "a socket"
+        return "socket"
     if stat.S_ISDIR(mode):
-        return "a folder"
-    return "not a regular file"
+        return "folder"
+    return "other"
 
 
 class HttpFetcher(Urllib3Fetcher):

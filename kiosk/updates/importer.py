@@ -89,7 +89,7 @@ class FolderSource:
         path = Path(os.path.abspath(path))
         self.label = str(path)
         if path.is_symlink():
-            raise UpdateRefused("not_regular_file", path=str(path), what="a symbolic link")
+            raise UpdateRefused("not_regular_file", path=str(path), what="symlink")
         if path.is_file():
             if zipfile.is_zipfile(path) or path.suffix.lower() in (".zip", ".tar", ".gz", ".7z"):
                 raise UpdateRefused("archive", source=str(path))
@@ -406,6 +406,8 @@ class _Update:
                         raise UpdateRefused("file_too_large", path=path, length=length)
                     digest.update(chunk)
                     handle.write(chunk)
+            except UnsafeFileError as exc:  # named by the content path, not the hashed name
+                raise UpdateRefused("not_regular_file", path=path, what=exc.what) from exc
             except exceptions.DownloadHTTPError as exc:
                 if exc.status_code == 404:
                     raise UpdateRefused("file_missing", path=path) from exc

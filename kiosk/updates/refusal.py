@@ -77,9 +77,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The file {path} is missing. Copy the whole folder again.",
     },
     "not_regular_file": {
-        "de": "{path} ist keine normale Datei ({what}) und wird aus Sicherheitsgründen nicht "
+        "de": "{path} ist {what}, keine normale Datei, und wird aus Sicherheitsgründen nicht "
         "gelesen.",
-        "en": "{path} is not a regular file ({what}) and is not read, for safety.",
+        "en": "{path} is {what}, not a regular file, and is not read, for safety.",
     },
     "unsafe_path": {
         "de": "Unzulässiger Dateiname in der Signatur: {path}.",
@@ -130,9 +130,24 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+# What a file on a stick turned out to be, for "not_regular_file".
+FILE_KINDS: dict[str, dict[str, str]] = {
+    "symlink": {"de": "eine Verknüpfung (Symlink)", "en": "a symbolic link"},
+    "fifo": {"de": "eine benannte Pipe (FIFO)", "en": "a named pipe (FIFO)"},
+    "device": {"de": "ein Gerät", "en": "a device"},
+    "socket": {"de": "ein Socket", "en": "a socket"},
+    "folder": {"de": "ein Ordner", "en": "a folder"},
+    "bad_name": {"de": "ein unzulässiger Name", "en": "an unsafe name"},
+    "other": {"de": "etwas anderes", "en": "something else"},
+}
+
+
 def render(code: str, params: Mapping[str, object], language: str) -> str:
     template = MESSAGES[code].get(language) or MESSAGES[code]["en"]
-    return template.format(**params)
+    shown = dict(params)
+    if code == "not_regular_file" and str(params.get("what")) in FILE_KINDS:
+        shown["what"] = FILE_KINDS[str(params["what"])].get(language, params["what"])
+    return template.format(**shown)
 
 
 class UpdateRefused(Exception):
