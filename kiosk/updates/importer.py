@@ -154,9 +154,10 @@ def update_from(
     with update_lock(layout, timeout=lock_timeout, on_wait=on_wait):
         store = ReleaseStore(layout.releases)
         store.clean_leftovers()
-        try:
-            result = _Update(source, layout, store, limits, now, progress).run()
-        except UpdateRefused as refusal:
+
+        def record(
+            refusal: UpdateRefused | None = None, result: UpdateResult | None = None
+        ) -> None:
             _record(
                 layout,
                 source.label,
@@ -164,18 +165,16 @@ def update_from(
                 started,
                 now(),
                 refusal=refusal,
+                result=result,
                 bytes_transferred=source.bytes_transferred(),
             )
+
+        try:
+            result = _Update(source, layout, store, limits, now, progress).run()
+        except UpdateRefused as refusal:
+            record(refusal=refusal)
             raise
-        _record(
-            layout,
-            source.label,
-            source.kind,
-            started,
-            now(),
-            result=result,
-            bytes_transferred=source.bytes_transferred(),
-        )
+        record(result=result)
         return result
 
 

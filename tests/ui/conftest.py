@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,11 +21,12 @@ from kivy.core.window import Window  # noqa: E402
 
 from kiosk.content.loader import EMBEDDED_CONTENT_DIR  # noqa: E402
 from kiosk.ui.app import KioskApp  # noqa: E402
-from kiosk.ui.services import build_services  # noqa: E402
+from kiosk.ui.services import KioskServices, build_services  # noqa: E402
 
 from .driver import FakeClock, KioskDriver  # noqa: E402
 
 BERLIN = ZoneInfo("Europe/Berlin")
+Driver = TypeVar("Driver", bound=KioskDriver)
 # A Wednesday morning: every office of the sample content is open or opens later this week.
 WEDNESDAY_10AM = datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN)
 
@@ -39,14 +42,16 @@ def kiosk_now() -> list[datetime]:
     return [WEDNESDAY_10AM]
 
 
-@pytest.fixture
-def kiosk(content_dir: Path, tmp_path: Path, kiosk_now: list[datetime]) -> Iterator[KioskDriver]:
-    services = build_services(content_dir, tmp_path / "data", now=lambda: kiosk_now[0])
+@contextmanager
+def running_kiosk(
+    services: KioskServices, driver_class: type[Driver] = KioskDriver, **app_options: Any
+) -> Iterator[Driver]:
+    """The real app on `services` in the shared 800x480 window, stopped and detached after."""
     idle_clock = FakeClock()
-    app = KioskApp(services=services, idle_clock=idle_clock)
+    app = KioskApp(services=services, idle_clock=idle_clock, **app_options)
     Window.size = (800, 480)
     app._run_prepare()
-    driver = KioskDriver(app, idle_clock)
+    driver = driver_class(app, idle_clock)
     driver.frames(5)
     try:
         yield driver
@@ -56,3 +61,10 @@ def kiosk(content_dir: Path, tmp_path: Path, kiosk_now: list[datetime]) -> Itera
             Window.remove_widget(child)
         App._running_app = None
         services.state.close()
+
+
+@pytest.fixture
+def kiosk(content_dir: Path, tmp_path: Path, kiosk_now: list[datetime]) -> Iterator[KioskDriver]:
+    services = build_services(content_dir, tmp_path / "data", now=lambda: kiosk_now[0])
+    with running_kiosk(services) as driver:
+        yield driver

@@ -10,17 +10,15 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from kivy.app import App
-from kivy.core.window import Window
 
-from kiosk.ui.app import KioskApp
 from kiosk.ui.services import build_services
 from kiosk.ui.widgets.common import TileButton
 from kiosk.updates.layout import DataDirLayout
 from kiosk.updates.trust import TrustStore
 from tests.updates.conftest import Office, make_office
 
-from .driver import FakeClock, KioskDriver
+from .conftest import running_kiosk
+from .driver import KioskDriver
 
 pytestmark = pytest.mark.ui
 
@@ -64,21 +62,9 @@ def stick_kiosk(tmp_path: Path, kiosk_now: list[datetime]) -> Iterator[StickKios
     media = tmp_path / "media"
     media.mkdir()
     services = build_services(None, data_dir, now=lambda: kiosk_now[0])
-    idle_clock = FakeClock()
-    app = KioskApp(services=services, idle_clock=idle_clock, mount_roots=[media])
-    Window.size = (800, 480)
-    app._run_prepare()
-    driver = StickKiosk(app, idle_clock)
-    driver.media, driver.office = media, office
-    driver.frames(5)
-    try:
+    with running_kiosk(services, StickKiosk, mount_roots=[media]) as driver:
+        driver.media, driver.office = media, office
         yield driver
-    finally:
-        app.dispatch("on_stop")
-        for child in list(Window.children):
-            Window.remove_widget(child)
-        App._running_app = None
-        services.state.close()
 
 
 def test_an_idle_kiosk_shows_the_new_content_right_after_the_stick(

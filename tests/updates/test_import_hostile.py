@@ -121,13 +121,19 @@ def test_a_foreign_root_that_claims_our_key_id_is_refused(kiosk: Kiosk, tmp_path
     assert caught.value.code == "untrusted_key"
 
 
-def test_rollback_to_an_older_stick(office: Office, kiosk: Kiosk, tmp_path: Path) -> None:
+def at_version_two_with_old_stick(office: Office, kiosk: Kiosk, tmp_path: Path) -> Path:
+    """The kiosk runs version 2; the returned folder is a copy of the stick at version 1."""
     office.publish()
     old_stick = tmp_path / "old" / "kiosk-content"
     shutil.copytree(office.stick, old_stick)
     office.edit_topic_title("Version zwei")
     office.publish()
     kiosk.import_(office.stick)
+    return old_stick
+
+
+def test_rollback_to_an_older_stick(office: Office, kiosk: Kiosk, tmp_path: Path) -> None:
+    old_stick = at_version_two_with_old_stick(office, kiosk, tmp_path)
     refusal = refused(kiosk, old_stick, "rollback")
     assert "Version 1" in refusal.text("de") and "2" in refusal.text("de")
 
@@ -137,12 +143,7 @@ def test_rollback_after_local_metadata_was_wiped(
     office: Office, kiosk: Kiosk, tmp_path: Path, wiped: str
 ) -> None:
     """python-tuf never fsyncs its metadata; losing it must not let an old stick back in."""
-    office.publish()
-    old_stick = tmp_path / "old" / "kiosk-content"
-    shutil.copytree(office.stick, old_stick)
-    office.edit_topic_title("Version zwei")
-    office.publish()
-    kiosk.import_(office.stick)
+    old_stick = at_version_two_with_old_stick(office, kiosk, tmp_path)
     shutil.rmtree(kiosk.layout.tuf_cache)
     if "floor" in wiped:
         kiosk.layout.version_floor.write_text("")  # a power cut can leave it empty

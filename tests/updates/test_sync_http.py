@@ -224,6 +224,15 @@ def sync(url: str, kiosk: Kiosk, **fetcher_options: float) -> UpdateResult:
     return update_from(source, kiosk.data_dir, lock_timeout=30)
 
 
+def synced_one_published_two(office: Office, kiosk: Kiosk, server: ReleaseServer) -> None:
+    """The kiosk synced version 1 ("Eins"); the office then published version 2 ("Zwei")."""
+    office.edit_topic_title("Eins")
+    office.publish(version=1)
+    sync(server.url, kiosk)
+    office.edit_topic_title("Zwei")
+    office.publish(version=2)
+
+
 def refused(url: str, kiosk: Kiosk, **fetcher_options: float) -> UpdateRefused:
     with pytest.raises(UpdateRefused) as caught:
         sync(url, kiosk, **fetcher_options)
@@ -310,11 +319,7 @@ def test_one_changed_image_fetches_only_that_image_and_metadata(
 def test_server_errors_refuse_and_keep_the_active_release(
     office: Office, kiosk: Kiosk, server: ReleaseServer
 ) -> None:
-    office.edit_topic_title("Eins")
-    office.publish(version=1)
-    sync(server.url, kiosk)
-    office.edit_topic_title("Zwei")
-    office.publish(version=2)
+    synced_one_published_two(office, kiosk, server)
     server.mode = "error500"
     server.forget()
 
@@ -378,11 +383,7 @@ def test_stalled_server_is_given_up_after_the_socket_timeout(
 def test_drip_fed_server_is_given_up_after_the_grace_time(
     office: Office, kiosk: Kiosk, server: ReleaseServer
 ) -> None:
-    office.edit_topic_title("Eins")
-    office.publish(version=1)
-    sync(server.url, kiosk)
-    office.edit_topic_title("Zwei")
-    office.publish(version=2)
+    synced_one_published_two(office, kiosk, server)
     server.mode = "drip"
 
     started = time.monotonic()
