@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.app import App
+from kivy.base import ExceptionManager
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.properties import BooleanProperty, ColorProperty, StringProperty
@@ -25,6 +26,7 @@ from kiosk.qr import LinkPolicy, QrCache
 from kiosk.store.usage import FLUSH_INTERVAL_SECONDS
 from kiosk.ui.context import ScreenContext
 from kiosk.ui.i18n import RTL_LANGUAGES, Translator
+from kiosk.ui.lockdown import KeepRunning, is_blocked_key
 from kiosk.ui.navigation import HOME, Navigator, Route
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.services import KioskServices, load_remembering_validation
@@ -71,6 +73,8 @@ class KioskApp(App):
     theme_on_primary = ColorProperty("#FFFFFF")
     language = StringProperty("de")
     rtl = BooleanProperty(False)
+    # Kivy's settings panel (F1) is not for visitors; open_settings below never opens it.
+    use_kivy_settings = False
 
     def __init__(
         self,
@@ -102,6 +106,10 @@ class KioskApp(App):
         self._garbage_pending = False
         self._last_activity = idle_clock()
         self.idle_prompt: IdlePrompt | None = None
+        # Lockdown: only stop_kiosk() (admin screen, SIGTERM) may end the app.
+        self.exit_allowed = False
+        self.restart_requested = False
+        self._keep_running = KeepRunning(on_error=self._recover_from_error)
 
     # ---- building -------------------------------------------------------------------------
     def build(self) -> FloatLayout:
@@ -125,6 +133,8 @@ class KioskApp(App):
         self.idle_prompt = IdlePrompt(on_continue=self._keep_session)
         self.update_panel = UpdatePanel()
         Window.bind(on_touch_down=self._on_any_input, on_key_down=self._on_any_input)
+        Window.bind(on_request_close=self._on_request_close, on_keyboard=self._on_keyboard)
+        ExceptionManager.add_handler(self._keep_running)
         if services.follows_releases and services.data_dir is not None:
             self.updates = UpdateService(
                 services.data_dir,
@@ -228,6 +238,38 @@ class KioskApp(App):
         self.language = code
         self.rtl = code in RTL_LANGUAGES
         self.context.tr = Translator(code)
+
+    # ---- lockdown -------------------------------------------------------------------------
+    def open_settings(self, *_args: object) -> bool:
+        return False  # Kivy's F1 settings panel: never on a public kiosk
+
+    def _on_request_close(self, *_args: object, **kwargs: object) -> bool:
+        """Alt+F4, the window's close button, a window manager's close: refused."""
+        if self.exit_allowed:
+            return False
+        log.info("close request (%s) refused: the kiosk keeps running", kwargs.get("source"))
+        return True
+
+    def _on_keyboard(
+        self, _window: object, key: int, _scancode: int, _codepoint: str, modifiers: list[str]
+    ) -> bool:
+        if is_blocked_key(key, modifiers):
+            log.info("key %s %s ignored", key, modifiers)
+            return True
+        return False
+
+    def _recover_from_error(self) -> None:
+        """After an error in a frame: overlays closed, the visitor on Home."""
+        for overlay in (self.idle_prompt, self.update_panel):
+            if overlay is not None and overlay.is_open:
+                overlay.close()
+        self._show(self.navigator.home())
+
+    def stop_kiosk(self, restart: bool = False) -> None:
+        """The only way out: staff on the admin screen, or the service being stopped."""
+        self.exit_allowed = True
+        self.restart_requested = restart
+        self.stop()
 
     # ---- idle reset -----------------------------------------------------------------------
     def _on_any_input(self, *_args: object) -> bool:
@@ -382,3 +424,6 @@ class KioskApp(App):
         if self.idle_prompt is not None:
             self.idle_prompt.close()
         Window.unbind(on_touch_down=self._on_any_input, on_key_down=self._on_any_input)
+        Window.unbind(on_request_close=self._on_request_close, on_keyboard=self._on_keyboard)
+        if self._keep_running in ExceptionManager.handlers:
+            ExceptionManager.remove_handler(self._keep_running)

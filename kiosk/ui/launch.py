@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from pathlib import Path
+
+log = logging.getLogger("kiosk")
 
 
 def configure_kivy(*, fullscreen: bool, size: tuple[int, int] | None, keep_input: bool) -> None:
@@ -49,12 +53,22 @@ def launch(
     except (ContentError, OSError) as exc:
         print(f"kiosk: {exc}")
         return 1
+    from kivy.clock import Clock
+
     from kiosk.ui.app import KioskApp
+    from kiosk.ui.lockdown import install_stop_signals
 
     app = KioskApp(services=services, start_language=language)
+    # Before the window opens: SDL then leaves SIGTERM to us (see install_stop_signals).
+    install_stop_signals(lambda: Clock.schedule_once(lambda _dt: app.stop_kiosk()))
     try:
         app.run()
     finally:
         services.state.usage.flush()
         services.state.close()
+    if app.restart_requested:
+        # Staff asked for a restart: the same command again, in the same process (systemd
+        # keeps watching the same PID, a manual start stays in its terminal).
+        log.info("restarting the kiosk")
+        os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
     return 0
