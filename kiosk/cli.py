@@ -12,7 +12,7 @@ from pathlib import Path
 DEFAULT_DATA_DIR = Path(os.environ.get("KIOSK_DATA_DIR", Path.home() / ".local/share/kiosk"))
 
 
-UPDATE_COMMANDS = ("keygen", "publish", "trust", "import", "sync", "status")
+UPDATE_COMMANDS = ("keygen", "publish", "trust", "import", "sync", "revert", "status")
 
 
 def _size(value: str) -> tuple[int, int]:
@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     sync = commands.add_parser("sync", help="verify and activate a release from a web server")
     sync.add_argument("url", metavar="URL")
     sync.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, metavar="DIR")
+
+    revert = commands.add_parser("revert", help="go back to the previous content release")
+    revert.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, metavar="DIR")
 
     status = commands.add_parser("status", help="active content and the last update attempt")
     status.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, metavar="DIR")

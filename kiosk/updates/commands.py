@@ -1,4 +1,4 @@
-"""The update commands of `kiosk`: keygen, publish, trust, import, sync, status.
+"""The update commands of `kiosk`: keygen, publish, trust, import, sync, revert, status.
 
 Staff run these; every refusal is one plain sentence (German on a German desktop) and a
 non-zero exit status, never a traceback.
@@ -114,6 +114,30 @@ def cmd_sync(args: argparse.Namespace) -> int:
     except UpdateRefused as refusal:
         return _report_refusal(args.data_dir, refusal, args.url, "network")
     return _run_update(source, args.data_dir)
+
+
+def cmd_revert(args: argparse.Namespace) -> int:
+    from kiosk.updates.lock import UpdateBusy
+    from kiosk.updates.revert import revert_to_previous
+
+    try:
+        reverted = revert_to_previous(args.data_dir)
+    except UpdateRefused as refusal:
+        return _fail(refusal.text(staff_language()))
+    except UpdateBusy:
+        print(_say("Eine Aktualisierung läuft gerade.", "An update is running."), file=sys.stderr)
+        return EXIT_BUSY
+    print(
+        _say(
+            f"Version {reverted.release.version} ist wieder aktiv; Version "
+            f"{reverted.withdrawn_version} ist zurückgenommen. Der Kiosk zeigt sie nach dem "
+            "nächsten Leerlauf.",
+            f"Version {reverted.release.version} is active again; version "
+            f"{reverted.withdrawn_version} is withdrawn. The kiosk shows it after its next idle "
+            "reset.",
+        )
+    )
+    return 0
 
 
 def _report_refusal(data_dir: Path, refusal: UpdateRefused, label: str, kind: str) -> int:

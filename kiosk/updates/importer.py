@@ -43,6 +43,7 @@ from kiosk.updates.layout import (
 from kiosk.updates.lock import update_lock
 from kiosk.updates.refusal import Notice, UpdateRefused
 from kiosk.updates.releases import CONTENT, Release, ReleaseStore
+from kiosk.updates.revert import withdrawn_version
 from kiosk.updates.trust import TrustStore
 
 # (bytes done, bytes total): total is known once the signed file list is verified
@@ -301,6 +302,15 @@ class _Update:
             raise UpdateRefused("same_version_differs", version=version, next=floor + 1)
         if version < floor:
             raise UpdateRefused("rollback", version=version, floor=floor)
+        if active is not None and version <= withdrawn_version(self.layout):
+            # Staff went back from this version on the admin screen: it stays withdrawn.
+            return UpdateResult(
+                "current",
+                active.version,
+                active,
+                self.source.bytes_transferred(),
+                warnings=[Notice("withdrawn", {"version": version})],
+            )
         self._check_file_list(targets)
         warnings = self._clock_warnings(targets)
         staging = self.store.new_staging()

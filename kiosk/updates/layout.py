@@ -79,6 +79,11 @@ class DataDirLayout:
         return self.releases / "active"
 
     @property
+    def withdrawn(self) -> Path:
+        """The newest version staff went back from: it and older ones are not re-activated."""
+        return self.updates / "withdrawn.json"
+
+    @property
     def history(self) -> Path:
         return self.updates / "history.json"
 

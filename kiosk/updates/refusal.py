@@ -117,6 +117,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Die Verbindung ist stehen geblieben: {detail}",
         "en": "The connection stalled: {detail}",
     },
+    "no_previous": {
+        "de": "Es gibt keine frühere Version auf diesem Kiosk, zu der zurückgekehrt werden kann.",
+        "en": "There is no earlier version on this kiosk to go back to.",
+    },
+    "withdrawn": {
+        "de": "Version {version} wurde an diesem Kiosk zurückgenommen und wird nicht wieder "
+        "eingespielt. Erst eine neuere Version (mit „kiosk publish“) wird übernommen.",
+        "en": "Version {version} was withdrawn on this kiosk and is not activated again. "
+        "Only a newer version (from `kiosk publish`) is taken.",
+    },
     "clock_behind": {
         "de": "Hinweis: Die Uhr des Kiosks ({clock}) steht vor dem Veröffentlichungsdatum "
         "({published}). Die Uhr geht vermutlich falsch; bitte stellen.",
