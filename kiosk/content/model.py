@@ -171,10 +171,21 @@ class MapInfo:
 
 @dataclass(frozen=True, slots=True)
 class SyncTarget:
-    """A web server holding signed releases, checked every `interval_minutes`."""
+    """A web server holding signed releases, checked every `interval_minutes`.
+
+    `report_url`, when set, is where the kiosk posts its small anonymous usage report.
+    """
 
     url: str
     interval_minutes: int = 60
+    report_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DisplaySettings:
+    """When the screen is on; outside `on_hours` it goes dark once no visitor is using it."""
+
+    on_hours: OpeningSchedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +201,7 @@ class Settings:
     sample_content: bool
     map: MapInfo | None = None
     sync: SyncTarget | None = None
+    display: DisplaySettings | None = None  # None: the screen is always on
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from kiosk.content.model import (
     Address,
     Catalog,
     Coordinates,
+    DisplaySettings,
     Location,
     LocationKind,
     MapBounds,
@@ -217,7 +218,15 @@ def offer_from_json(raw: Mapping[str, Any]) -> Offer:
     )
 
 
+def display_from_json(raw: Mapping[str, Any] | None) -> DisplaySettings | None:
+    """The screen schedule; raises HoursError when `on_hours` cannot be read."""
+    if raw is None:
+        return None
+    return DisplaySettings(on_hours=OpeningSchedule.parse(raw["on_hours"]))
+
+
 def settings_from_json(raw: Mapping[str, Any]) -> Settings:
+    """Settings from schema-valid JSON; raises HoursError for unreadable display hours."""
     map_raw = raw.get("map")
     sync_raw = raw.get("sync")
     return Settings(
@@ -232,10 +241,13 @@ def settings_from_json(raw: Mapping[str, Any]) -> Settings:
         if map_raw
         else None,
         sync=SyncTarget(
-            url=sync_raw["url"], interval_minutes=int(sync_raw.get("interval_minutes", 60))
+            url=sync_raw["url"],
+            interval_minutes=int(sync_raw.get("interval_minutes", 60)),
+            report_url=sync_raw.get("report_url"),
         )
         if sync_raw
         else None,
+        display=display_from_json(raw.get("display")),
     )
 
 

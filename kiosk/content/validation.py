@@ -345,6 +345,21 @@ def _check_settings(checker: _Checker) -> Settings | None:
     checker.problems.extend(problems)
     if problems:
         return None
+    display = raw.get("display")
+    if display is not None:
+        try:
+            OpeningSchedule.parse(display["on_hours"])
+        except HoursError as exc:
+            checker.add(
+                SETTINGS_FILE,
+                _lower_first(str(exc)),
+                None,
+                "display.on_hours",
+                'Use OpenStreetMap syntax, e.g. "Mo-Fr 07:00-19:00; Sa 08:00-13:00; PH off", '
+                'or remove "display" to keep the screen on all the time.',
+            )
+            # Reported; the rest of the settings are still worth checking.
+            raw = {key: value for key, value in raw.items() if key != "display"}
     settings = settings_from_json(raw)
     if BASE_LANGUAGE not in settings.languages:
         checker.add(SETTINGS_FILE, 'German ("de") must be one of the languages.', None, "languages")

@@ -1,0 +1,1 @@
+"""Operating-system facades: systemd, display power, clock sanity. No Kivy."""
