@@ -81,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, metavar="DIR")
     status.add_argument("--json", action="store_true", help="machine-readable output")
 
+    from kiosk.admin.commands import add_set_pin_parser
+
+    add_set_pin_parser(commands, DEFAULT_DATA_DIR)
+
     bench_updates = commands.add_parser(
         "bench-updates", help="measure import speed and sync transfer sizes"
     )
@@ -130,6 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from kiosk.updates import commands
 
         return int(getattr(commands, f"cmd_{args.command}")(args))
+    if args.command == "set-pin":
+        from kiosk.admin.commands import cmd_set_pin
+
+        return cmd_set_pin(args)
     if args.command == "bench-updates":
         from kiosk.updates.bench import run_update_bench
 

@@ -60,6 +60,11 @@ def find_stick_releases(roots: Iterable[Path] = MOUNT_ROOTS) -> list[Path]:
     return found
 
 
+def mount_points(roots: Iterable[Path] = MOUNT_ROOTS) -> list[Path]:
+    """Where removable media may be mounted: each root, its folders and their folders."""
+    return [point for root in roots for point in _mount_points(root)]
+
+
 def _mount_points(root: Path) -> list[Path]:
     points = [root]
     with contextlib.suppress(OSError):
