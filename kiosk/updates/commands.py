@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from kiosk.updates.importer import Source
 
 EXIT_REFUSED = 1
+EXIT_UNHEALTHY = 2
 EXIT_BUSY = 3
 
 
@@ -192,11 +194,18 @@ def _run_update(source: Source, data_dir: Path) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from kiosk.content.loader import EMBEDDED_CONTENT_DIR
+    from kiosk.system.health import check_health
+    from kiosk.system.heartbeat import runtime_dir
     from kiosk.updates.status import describe_status, update_status
 
     status = update_status(args.data_dir, EMBEDDED_CONTENT_DIR)
+    health = check_health(
+        args.data_dir, status, now=datetime.now().astimezone(), runtime=runtime_dir()
+    )
+    language = staff_language()
     if args.json:
-        print(json.dumps(status, indent=2, ensure_ascii=False))
+        print(json.dumps({**status, **health.as_json(language)}, indent=2, ensure_ascii=False))
     else:
-        print("\n".join(describe_status(status)))
-    return 0
+        print("\n".join(health.describe(language) + describe_status(status)))
+    # For monitoring: 0 healthy, 2 not (1 stays "refused" for the update commands).
+    return 0 if health.healthy else EXIT_UNHEALTHY
