@@ -37,6 +37,10 @@ class IdleTimer:
         self._last_touch = self.clock()
         self._reset_done = False
 
+    def end_session(self) -> None:
+        """The session ended some other way (staff closed the admin screen): no reset due."""
+        self._reset_done = True
+
     @property
     def in_session(self) -> bool:
         """True from a visitor's first touch until the reset: not a moment to change content."""

@@ -256,9 +256,15 @@ class Catalog:
     def topics_at(self, location: Location) -> tuple[Topic, ...]:
         return tuple(self._topics_by_id[t] for t in location.topic_ids)
 
-    def offers_valid_on(self, day: date, topic_id: str | None = None) -> tuple[Offer, ...]:
-        """Offers valid on `day`, optionally only those related to one topic."""
+    def offers_valid_on(self, day: date | None, topic_id: str | None = None) -> tuple[Offer, ...]:
+        """Offers valid on `day`, optionally only those related to one topic.
+
+        `day` None: the date is not known (an implausible clock); every offer counts rather
+        than none.
+        """
         pool = self.offers if topic_id is None else self._offers_by_topic.get(topic_id, ())
+        if day is None:
+            return tuple(pool)
         return tuple(o for o in pool if o.is_valid_on(day))
 
     def image_path(self, relative: str) -> Path:

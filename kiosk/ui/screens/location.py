@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 from kivy.lang import Builder
 
+from kiosk.content.hours import DayHours
+from kiosk.system.clock import KIOSK_SOFTWARE_DATE
+from kiosk.ui.i18n import Translator
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.locations import status_text
 from kiosk.ui.widgets.common import fill_buttons, fill_labels
+
+
+def monday_on_or_after(day: date) -> date:
+    return day + timedelta(days=-day.weekday() % 7)
+
+
+def spans_of(tr: Translator, day: DayHours) -> str:
+    if day.intervals:
+        return ", ".join(f"{tr.time(a)}–{tr.time(b)}" for a, b in day.intervals)
+    if day.holiday_name:
+        return str(tr("location.holiday_day"))
+    return str(tr("location.closed_day"))
 
 
 class LocationScreen(KioskScreen):
@@ -26,24 +42,24 @@ class LocationScreen(KioskScreen):
         now = self.ctx.now()
         ids = self.ids
         ids.title.text = location.name.get(lang)
-        ids.status.text = status_text(tr, location, now)
+        trusted = self.ctx.clock_trusted()
+        ids.status.text = status_text(tr, location, now, trusted)
         ids.address.text = location.address.one_line() if location.address else ""
         ids.description.text = location.description.get(lang) if location.description else ""
 
         ids.hours_heading.text = tr("location.hours") if location.hours else ""
         rows: list[tuple[str, bool]] = []
         if location.hours is not None:
-            for offset, day in enumerate(location.hours.week(now.date())):
+            # Without a plausible clock: a plain week (Monday to Sunday), no dates, no "today".
+            start = now.date() if trusted else monday_on_or_after(KIOSK_SOFTWARE_DATE)
+            for offset, day in enumerate(location.hours.week(start)):
                 name = tr.weekday(day.date)
+                if not trusted:
+                    rows.append((f"{tr.weekday(day.date, long=True)}: {spans_of(tr, day)}", False))
+                    continue
                 if offset == 0:
                     name = f"{name} ({tr('location.today')})"
-                if day.intervals:
-                    spans = ", ".join(f"{tr.time(a)}–{tr.time(b)}" for a, b in day.intervals)
-                elif day.holiday_name:
-                    spans = tr("location.holiday_day")
-                else:
-                    spans = tr("location.closed_day")
-                rows.append((f"{name}, {tr.date(day.date)}: {spans}", offset == 0))
+                rows.append((f"{name}, {tr.date(day.date)}: {spans_of(tr, day)}", offset == 0))
         fill_labels(ids.hours_box, rows)
 
         access_lines = []

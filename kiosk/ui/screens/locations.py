@@ -14,12 +14,17 @@ from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.widgets.map_view import MapView  # noqa: F401  (kv needs the class registered)
 
 
-def status_text(tr: Translator, location: Location, now: datetime) -> str:
-    """One line for a visitor: open until when, or when it opens next."""
+def status_text(tr: Translator, location: Location, now: datetime, clock_trusted: bool) -> str:
+    """One line for a visitor: open until when, or when it opens next.
+
+    With an implausible clock (a Pi without RTC after a power cut) nothing is claimed.
+    """
     if location.kind is LocationKind.OUTREACH and location.hours is None:
         return tr("status.outreach")
     if location.hours is None:
         return ""
+    if not clock_trusted:
+        return tr("status.no_clock")
     return schedule_status_text(tr, location.hours, now)
 
 
@@ -62,7 +67,7 @@ class LocationsScreen(KioskScreen):
                 {
                     "title": title,
                     "line1": address,
-                    "line2": status_text(tr, location, now),
+                    "line2": status_text(tr, location, now, self.ctx.clock_trusted()),
                     "on_open": lambda i=location.id: self.ctx.open("location", i),
                 }
             )

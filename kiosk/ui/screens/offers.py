@@ -41,7 +41,7 @@ class OffersScreen(KioskScreen):
 
     def _fill_list(self) -> None:
         tr = self.ctx.tr
-        today = self.ctx.now().date()
+        today = self.ctx.now().date() if self.ctx.clock_trusted() else None
         key = (tr.language, self.target or None, today)
         if key == self._shown_key and self.ids.offer_list.data:
             self.ids.offer_list.scroll_y = 1
