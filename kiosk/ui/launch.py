@@ -18,6 +18,9 @@ def configure_kivy(*, fullscreen: bool, size: tuple[int, int] | None, keep_input
         os.environ.setdefault(key, "1")
     from kivy.config import Config
 
+    # Kivy opens the root logger to every level; the journal gets INFO and up (no PIL chunk
+    # dumps, no urllib3 chatter).
+    logging.root.setLevel(logging.INFO)
     Config.set("kivy", "exit_on_escape", "0")
     Config.set("kivy", "pause_on_minimize", "0")
     Config.set("kivy", "keyboard_mode", "system")

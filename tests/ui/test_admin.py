@@ -79,7 +79,7 @@ def test_gesture_pin_lockout_and_the_admin_screen(staff_kiosk: StaffDriver) -> N
     staff_kiosk.corner_taps(5)
     assert app.manager.current == "admin_pin"
 
-    for attempt in range(5):
+    for _attempt in range(5):
         staff_kiosk.enter_pin("1111")
         assert staff_kiosk.screen.ids.entry.text.strip() == ""  # nothing of it stays visible
     assert "Gesperrt" in staff_kiosk.message()
