@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -144,33 +142,8 @@ def test_file_name_suits_any_stick() -> None:
     assert export_file_name("Çağrı Straße", TODAY) == "statistik-cagri-strasse-2026-03-10.csv"
 
 
-# ---- sticks --------
+# ---- sticks (the `mount` fixture is in tests/conftest.py) --------
 Mount = Callable[..., Path]
-
-
-@pytest.fixture
-def mount(tmp_path: Path) -> Iterator[Mount]:
-    """Mount a real tmpfs as a stick: (relative path, tmpfs options) -> the mount point."""
-    mounted: list[Path] = []
-
-    def mount_tmpfs(relative: str, options: str = "size=1m") -> Path:
-        point = tmp_path / relative
-        point.mkdir(parents=True, exist_ok=True)
-        if shutil.which("mount") is None:
-            pytest.skip("no mount command")
-        done = subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", options, "stick", str(point)],
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode != 0:
-            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-        mounted.append(point)
-        return point
-
-    yield mount_tmpfs
-    for point in reversed(mounted):
-        subprocess.run(["umount", str(point)], check=True)
 
 
 CSV_TEXT = "date;kind;key;count\r\n2026-03-09;qr;kita;5\r\n"

@@ -126,6 +126,34 @@ def test_a_wrong_pin_shows_the_attempts_left(staff_kiosk: StaffDriver) -> None:
     assert app.manager.current == "home"
 
 
+def test_statistics_go_to_the_inserted_stick_as_csv(
+    staff_kiosk: StaffDriver, tmp_path: Path, mount: Callable[..., Path]
+) -> None:
+    app = staff_kiosk.app
+    assert app.staff is not None
+    PinStore(app.staff.data_dir).set_pin(PIN)
+    for topic_id in ("kinderbetreuung", "kinderbetreuung", "familie-beruf"):
+        staff_kiosk.tap(staff_kiosk.find(lambda w, t=topic_id: getattr(w, "topic_id", "") == t))
+        staff_kiosk.tap(staff_kiosk.screen.ids.top_bar.ids.home_button)
+    staff_kiosk.corner_taps()
+    staff_kiosk.enter_pin(PIN)
+
+    export = staff_kiosk.screen.ids.export_button
+    staff_kiosk.tap(export)
+    staff_kiosk.wait_until(lambda: "Bitte warten" not in staff_kiosk.message())
+    assert "Kein USB-Stick gefunden" in staff_kiosk.message()  # nothing inserted yet
+
+    stick = mount("media/kiosk/STICK")
+    staff_kiosk.tap(export)
+    staff_kiosk.wait_until(lambda: "gespeichert" in staff_kiosk.message())
+    files = list((stick / "kiosk-statistik").glob("statistik-*.csv"))
+    assert len(files) == 1 and str(files[0]) in staff_kiosk.message()
+    rows = files[0].read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0] == "date;kind;key;count"
+    assert "2026-11-25;topic;kinderbetreuung;2" in rows
+    assert "2026-11-25;topic;familie-beruf;1" in rows
+
+
 def test_revert_from_the_admin_screen_shows_the_previous_release_after_closing(
     tmp_path: Path, kiosk_now: list[datetime]
 ) -> None:
