@@ -82,8 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="machine-readable output")
 
     from kiosk.admin.commands import add_set_pin_parser
+    from kiosk.system.service_unit import add_install_service_parser
 
     add_set_pin_parser(commands, DEFAULT_DATA_DIR)
+    add_install_service_parser(commands)
 
     bench_updates = commands.add_parser(
         "bench-updates", help="measure import speed and sync transfer sizes"
@@ -134,6 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from kiosk.updates import commands
 
         return int(getattr(commands, f"cmd_{args.command}")(args))
+    if args.command == "install-service":
+        from kiosk.system.service_unit import cmd_install_service
+
+        return cmd_install_service(args)
     if args.command == "set-pin":
         from kiosk.admin.commands import cmd_set_pin
 

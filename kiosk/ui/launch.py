@@ -18,6 +18,8 @@ def configure_kivy(*, fullscreen: bool, size: tuple[int, int] | None, keep_input
         os.environ.setdefault(key, "1")
     from kivy.config import Config
 
+    from kiosk.system.service_unit import display_mode_from_environ, kivy_input_options
+
     # Kivy opens the root logger to every level; the journal gets INFO and up (no PIL chunk
     # dumps, no urllib3 chatter).
     logging.root.setLevel(logging.INFO)
@@ -37,6 +39,13 @@ def configure_kivy(*, fullscreen: bool, size: tuple[int, int] | None, keep_input
         # Headless runs: no host device may inject touches into the test.
         for provider in list(Config.options("input")):
             Config.remove_option("input", provider)
+    elif (mode := display_mode_from_environ()) is not None:
+        # Under the service: exactly one input provider, so one tap is one touch (Kivy's
+        # suggested mtdev + hidinput, or mouse + probesysfs, deliver every tap twice).
+        for provider in list(Config.options("input")):
+            Config.remove_option("input", provider)
+        for key, value in kivy_input_options(mode).items():
+            Config.set("input", key, value)
 
 
 def launch(
