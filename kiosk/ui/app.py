@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -16,12 +15,10 @@ from kivy.app import App
 from kivy.base import ExceptionManager
 from kivy.clock import Clock
 from kivy.core.window import Window
-from kivy.graphics import Color, Rectangle
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, ColorProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
-from kivy.uix.widget import Widget
 from kivy.utils import get_color_from_hex
 
 from kiosk.admin.console import StaffConsole
@@ -30,21 +27,14 @@ from kiosk.content.model import Catalog
 from kiosk.idle import IdlePhase, IdleTimer
 from kiosk.qr import LinkPolicy, QrCache
 from kiosk.store.usage import FLUSH_INTERVAL_SECONDS
-from kiosk.system.clock import ClockCheck, check_clock, parse_published
-from kiosk.system.display import (
-    DisplayController,
-    DisplayPower,
-    DisplaySchedule,
-    detect_display_power,
-)
-from kiosk.system.heartbeat import HEARTBEAT_SECONDS, rss_mib, runtime_dir, write_heartbeat
-from kiosk.system.notify import SystemdNotifier, watchdog_interval
+from kiosk.system.display import DisplayPower
 from kiosk.ui.context import ScreenContext, StaffActions
 from kiosk.ui.i18n import RTL_LANGUAGES, Translator
 from kiosk.ui.lockdown import KeepRunning, is_blocked_key
 from kiosk.ui.navigation import HOME, Navigator, Route
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.services import KioskServices, load_remembering_validation
+from kiosk.ui.upkeep import Upkeep
 from kiosk.ui.widgets.idle_prompt import IdlePrompt
 from kiosk.ui.widgets.qrcode_widget import QrTextures
 from kiosk.ui.widgets.update_panel import UpdatePanel
@@ -70,8 +60,6 @@ ADMIN_SCREENS: dict[str, str] = {
 }
 ADMIN_CORNER_DP = 48
 IDLE_POLL_SECONDS = 0.5
-DISPLAY_POLL_SECONDS = 1.0
-REPORT_POLL_SECONDS = 3600.0  # the report covers whole days; once an hour finds a new one
 # A full garbage collection of the kiosk's ~150,000 objects takes 200 ms on the bench: run it
 # when nobody has tapped for this long, never in the middle of a visitor's tap.
 GC_QUIET_SECONDS = 2.0
@@ -113,11 +101,6 @@ class KioskApp(App):
         self.services = services
         self.start_language = start_language
         self.mount_roots = tuple(mount_roots)
-        # systemd's watchdog and our heartbeat file: both fed from the main loop, so a frozen
-        # UI stops them and systemd restarts the kiosk.
-        self.notifier = SystemdNotifier.from_environ()
-        self.runtime = runtime if runtime is not None else runtime_dir()
-        self._heartbeat_failed = False
         self.updates: UpdateService | None = None
         self.update_panel: UpdatePanel | None = None
         # New content waiting for an idle moment: (catalog, release)
@@ -128,17 +111,13 @@ class KioskApp(App):
             self.default_language = start_language
         self.language = self.default_language
         self.idle = IdleTimer(timeout=float(settings.idle_timeout_seconds), clock=idle_clock)
-        # No real-time clock on a Pi: "open now" and the display schedule need a plausible one.
-        self.clock_check: ClockCheck = self._check_clock()
-        power = display_power if display_power is not None else detect_display_power(os.environ)
-        log.info("display power: %s", power.description)
-        self.display = DisplayController(
-            DisplaySchedule.from_settings(settings),
-            power,
-            self._dark_after_seconds(),
-            clock_trusted=lambda: self.clock_check.trusted,
+        self.upkeep = Upkeep(
+            services,
+            self.idle,
+            on_trust_change=self._clock_trust_changed,
+            runtime=runtime,
+            display_power=display_power,
         )
-        self.blackout = Widget()  # drawn over everything while the screen is dark
         self.navigator = Navigator()
         self.title = settings.kiosk_name.get(self.default_language)
         self.manager: ScreenManager | None = None
@@ -177,7 +156,7 @@ class KioskApp(App):
             set_language=self.set_language,
             record=services.state.usage.record,
             tr=Translator(self.language),
-            clock_trusted=lambda: self.clock_check.trusted,
+            clock_trusted=lambda: self.upkeep.clock_trusted,
         )
         if self.staff is not None:
             self.context.staff = StaffActions(
@@ -192,11 +171,8 @@ class KioskApp(App):
         self._screen(HOME)
         root = FloatLayout()
         root.add_widget(self.manager)
-        with self.blackout.canvas:
-            Color(0, 0, 0, 1)
-            self._blackout_rect = Rectangle(size=Window.size)
         if self.staff is not None:
-            self.staff.extra_facts = self._extra_fact_lines
+            self.staff.extra_facts = self.upkeep.fact_lines
         self.idle_prompt = IdlePrompt(on_continue=self._keep_session)
         self.update_panel = UpdatePanel()
         Window.bind(on_touch_down=self._on_any_input, on_key_down=self._on_any_input)
@@ -212,13 +188,10 @@ class KioskApp(App):
             self.updates.start()
         self._timers = [
             Clock.schedule_interval(self._poll_idle, IDLE_POLL_SECONDS),
-            Clock.schedule_interval(lambda _dt: self._poll_display(), DISPLAY_POLL_SECONDS),
             Clock.schedule_interval(lambda _dt: self.flush_usage(), FLUSH_INTERVAL_SECONDS),
             Clock.schedule_interval(self._collect_when_quiet, GC_POLL_SECONDS),
             Clock.schedule_once(self._build_next_screen, 0),
-            Clock.schedule_once(lambda _dt: self._ready(), 0),
-            Clock.schedule_interval(lambda _dt: self._beat(), self._beat_seconds()),
-            Clock.schedule_interval(lambda _dt: self._send_report(), REPORT_POLL_SECONDS),
+            *self.upkeep.start(),
         ]
         self._show(self.navigator.current)
         return root
@@ -344,77 +317,9 @@ class KioskApp(App):
         self.restart_requested = restart
         self.stop()
 
-    # ---- clock and display ----------------------------------------------------------------
-    def _check_clock(self) -> ClockCheck:
-        release = self.services.release
-        published = parse_published(release.published if release else None)
-        return check_clock(self.services.now(), published)
-
-    def _dark_after_seconds(self) -> float:
-        # Dark only once a visitor would have been reset: never in the middle of a visit.
-        return self.idle.timeout + self.idle.countdown
-
-    def _poll_display(self) -> None:
-        check = self._check_clock()
-        if check.state != self.clock_check.state:
-            log.warning("clock: %s", check.message_en)
-            changed_trust = check.trusted != self.clock_check.trusted
-            self.clock_check = check
-            if changed_trust and not self.idle.in_session:
-                self.current_screen.refresh()  # "open now" comes or goes
-        if self.display.tick(self.services.now(), self.idle.clock()):
-            self._show_blackout(self.display.is_dark)
-
-    def _show_blackout(self, dark: bool) -> None:
-        shown = self.blackout.parent is not None
-        if dark and not shown:
-            self._blackout_rect.size = Window.size
-            Window.add_widget(self.blackout)
-        elif not dark and shown:
-            Window.remove_widget(self.blackout)
-
-    def _extra_fact_lines(self, language: str) -> list[str]:
-        de = language == "de"
-        clock = self.clock_check.message_de if de else self.clock_check.message_en
-        screen = self.display.power_description
-        hours = DisplaySchedule.from_settings(self.services.catalog.settings).expression
-        if de:
-            state = "aus" if self.display.is_dark else "an"
-            return [f"Uhr: {clock}", f"Bildschirm: {state} ({hours or 'immer an'}; {screen})"]
-        state = "off" if self.display.is_dark else "on"
-        return [f"Clock: {clock}", f"Screen: {state} ({hours or 'always on'}; {screen})"]
-
-    # ---- signs of life ------------------------------------------------------------------------
-    def _beat_seconds(self) -> float:
-        watchdog = watchdog_interval()
-        return min(HEARTBEAT_SECONDS, watchdog) if watchdog else HEARTBEAT_SECONDS
-
-    def _ready(self) -> None:
-        if self.notifier is not None:
-            self.notifier.ready()
-        self._beat()
-
-    def _beat(self) -> None:
-        if self.notifier is not None:
-            self.notifier.heartbeat()
-        if self.runtime is None:
-            return
-        release = self.services.release
-        try:
-            write_heartbeat(
-                self.runtime,
-                {
-                    "content_version": release.version if release else None,
-                    "rss_mib": rss_mib(),
-                    "in_session": self.idle.in_session,
-                    "clock_trusted": self.clock_check.trusted,
-                    "display_dark": self.display.is_dark,
-                },
-            )
-        except OSError:
-            if not self._heartbeat_failed:  # once: tmpfs trouble must not flood the journal
-                log.exception("cannot write the heartbeat to %s", self.runtime)
-            self._heartbeat_failed = True
+    def _clock_trust_changed(self) -> None:
+        if not self.idle.in_session:
+            self.current_screen.refresh()  # "open now" comes or goes
 
     # ---- staff ------------------------------------------------------------------------------
     def open_admin(self) -> None:
@@ -434,8 +339,7 @@ class KioskApp(App):
 
     # ---- idle reset -----------------------------------------------------------------------
     def _on_any_input(self, _window: object, touch: object = None, *_args: object) -> bool:
-        if hasattr(touch, "uid") and self.display.on_touch(self.idle.clock()):
-            self._show_blackout(self.display.is_dark)
+        if hasattr(touch, "uid") and self.upkeep.on_touch():
             return True  # it only woke the screen: the button under the finger is not pressed
         if hasattr(touch, "x") and self.corner_taps.tap(touch.x, touch.y, Window.height):
             # After this touch is done, so the fifth tap does not land on the keypad.
@@ -557,9 +461,7 @@ class KioskApp(App):
         if self.start_language in settings.languages:
             self.default_language = self.start_language
         self.idle.timeout = float(settings.idle_timeout_seconds)
-        self.clock_check = self._check_clock()
-        schedule = DisplaySchedule.from_settings(settings)
-        self.display.reconfigure(schedule, self._dark_after_seconds())
+        self.upkeep.content_changed()
         self.title = settings.kiosk_name.get(self.default_language)
         self._apply_theme()
         assert self.manager is not None
@@ -574,31 +476,6 @@ class KioskApp(App):
         log.info("now showing %s", f"version {release.version}" if release else catalog.root)
 
     # ---- state ----------------------------------------------------------------------------
-    def _send_report(self) -> None:
-        """The optional daily usage report, in a worker (the network may hang)."""
-        sync = self.services.catalog.settings.sync
-        if sync is None or not sync.report_url or not self.clock_check.trusted:
-            return  # no target, or no idea which day it is
-        state, url, release = self.services.state, sync.report_url, self.services.release
-        today = self.services.now().date()
-
-        def work() -> None:
-            from kiosk.admin.report import ReportError, send_report_if_due
-
-            try:
-                sent = send_report_if_due(
-                    state, url, content_version=release.version if release else None, today=today
-                )
-            except ReportError as error:
-                log.warning("usage report not sent: %s", error.text("en"))
-            except OSError:
-                log.exception("usage report not sent")
-            else:
-                if sent is not None:
-                    log.info("usage report sent up to %s", sent)
-
-        threading.Thread(target=work, name="usage-report", daemon=True).start()
-
     def flush_usage(self) -> None:
         """Write batched counts in a worker: an fsync on a slow SD card must not stall a frame."""
 
@@ -611,10 +488,7 @@ class KioskApp(App):
         threading.Thread(target=work, name="usage-flush", daemon=True).start()
 
     def on_stop(self) -> None:
-        self.display.close()
-        self._show_blackout(False)
-        if self.notifier is not None:
-            self.notifier.stopping()
+        self.upkeep.stop()
         if self.updates is not None:
             self.updates.stop()
         if self.update_panel is not None:

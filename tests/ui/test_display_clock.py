@@ -56,19 +56,19 @@ def test_dark_outside_the_hours_and_the_waking_tap_presses_nothing(
     night_kiosk: KioskDriver, backlight: Path
 ) -> None:
     app = night_kiosk.app
-    app._poll_display()
-    assert not app.display.is_dark  # just started: whoever started it sees it come up
+    app.upkeep.poll_display()
+    assert not app.upkeep.display.is_dark  # just started: whoever started it sees it come up
     night_kiosk.idle_clock.advance(app.idle.timeout + app.idle.countdown + 1)
-    app._poll_display()
-    assert app.display.is_dark
+    app.upkeep.poll_display()
+    assert app.upkeep.display.is_dark
     assert (backlight / "bl_power").read_text().strip() == "4"
-    assert app.blackout in Window.children
+    assert app.upkeep.blackout in Window.children
 
     target = tile(night_kiosk, "kinderbetreuung")
     night_kiosk.tap(target)  # wakes the screen only
     assert app.manager.current == "home"
     assert (backlight / "bl_power").read_text().strip() == "0"
-    assert app.blackout not in Window.children
+    assert app.upkeep.blackout not in Window.children
     night_kiosk.idle_clock.advance(2)
     night_kiosk.tap(target)  # now the visitor sees the button: it works
     assert app.manager.current == "topic"
@@ -85,9 +85,9 @@ def test_an_implausible_clock_claims_no_open_now_and_keeps_the_screen_on(
     night_kiosk.idle_clock.advance(app.idle.timeout + app.idle.countdown + 1)
     app._poll_idle(0)
     app._poll_idle(0)
-    app._poll_display()
-    assert not app.clock_check.trusted
-    assert not app.display.is_dark
+    app.upkeep.poll_display()
+    assert not app.upkeep.clock_check.trusted
+    assert not app.upkeep.display.is_dark
     assert (backlight / "bl_power").read_text().strip() == "0"
 
     night_kiosk.tap(night_kiosk.find_text("Standorte und Öffnungszeiten"))
@@ -99,5 +99,5 @@ def test_an_implausible_clock_claims_no_open_now_and_keeps_the_screen_on(
     assert week and "1970" not in " ".join(night_kiosk.texts())
 
     kiosk_now[0] = datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN)  # NTP set the clock
-    app._poll_display()
-    assert app.clock_check.trusted
+    app.upkeep.poll_display()
+    assert app.upkeep.clock_check.trusted
