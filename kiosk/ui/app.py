@@ -17,6 +17,7 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, ColorProperty, StringProperty
+from kivy.uix.dropdown import DropDown
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.utils import get_color_from_hex
@@ -309,6 +310,7 @@ class KioskApp(App):
         for overlay in (self.idle_prompt, self.update_panel):
             if overlay is not None and overlay.is_open:
                 overlay.close()
+        self._close_dropdowns()
         self._show(self.navigator.home())
 
     def stop_kiosk(self, restart: bool = False) -> None:
@@ -376,6 +378,7 @@ class KioskApp(App):
         """Start fresh for the next family: Home, default language, nothing left behind."""
         assert self.manager is not None
         self.idle.end_session()
+        self._close_dropdowns()
         if self.pending_content is not None:
             self._apply_pending_when_idle()
             return
@@ -385,6 +388,14 @@ class KioskApp(App):
         self.services.state.usage.record("idle_reset", "reset")
         self.home()
         self.flush_usage()
+
+    @staticmethod
+    def _close_dropdowns() -> None:
+        """An open list (the offers filter) lives on the Window, not in a screen: close it,
+        or the next family finds the last one's choice hanging open (found by the soak)."""
+        for child in list(Window.children):
+            if isinstance(child, DropDown):
+                child.dismiss()
 
     def _collect_when_quiet(self, _dt: float) -> None:
         quiet = self.idle.clock() - self._last_activity

@@ -6,6 +6,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from kivy.core.window import Window
+from kivy.uix.dropdown import DropDown
 
 from kiosk.bench import make_synthetic_content
 from kiosk.content.loader import EMBEDDED_CONTENT_DIR
@@ -238,3 +240,17 @@ def test_a_long_offers_list_comes_in_pages_with_a_show_more_button(
     today = kiosk.app.services.now().date()
     assert titles == [o.title.get("de") for o in services.catalog.offers_valid_on(today)]
     services.state.close()
+
+
+def test_idle_reset_closes_an_open_filter_list(kiosk: KioskDriver) -> None:
+    """Found by the soak: the offers filter's list hangs on the Window, outside any screen."""
+    kiosk.tap_text("Angebote von Partnern")
+    kiosk.tap(kiosk.ids("topic_filter"))
+    assert [w for w in Window.children if isinstance(w, DropDown)]
+
+    kiosk.idle_clock.advance(kiosk.app.idle.timeout + kiosk.app.idle.countdown + 1)
+    kiosk.app._poll_idle(0)
+    kiosk.app._poll_idle(0)
+    kiosk.frames(3)
+    assert kiosk.screen.name == HOME
+    assert not [w for w in Window.children if isinstance(w, DropDown)]
