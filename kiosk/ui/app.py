@@ -29,6 +29,7 @@ from kiosk.idle import IdlePhase, IdleTimer
 from kiosk.qr import LinkPolicy, QrCache
 from kiosk.store.usage import FLUSH_INTERVAL_SECONDS
 from kiosk.system.display import DisplayPower
+from kiosk.ui import kivy_fixes
 from kiosk.ui.context import ScreenContext, StaffActions
 from kiosk.ui.i18n import RTL_LANGUAGES, Translator
 from kiosk.ui.lockdown import KeepRunning, is_blocked_key
@@ -43,6 +44,7 @@ from kiosk.updates.releases import Release, ReleaseStore
 from kiosk.updates.service import MOUNT_ROOTS, UpdateEvent, UpdateService
 
 log = logging.getLogger("kiosk")
+kivy_fixes.apply()
 
 # Screen modules (and their kv files) are imported when the screen is first built: only Home
 # is needed for the first frame.
