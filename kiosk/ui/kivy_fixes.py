@@ -6,18 +6,20 @@ from typing import Any
 
 from kivy.uix.scrollview import ScrollView
 
-_update_from_scroll = ScrollView.update_from_scroll
+_kivy_update_from_scroll = ScrollView.update_from_scroll
 
 
-def _update_from_scroll_once_bound(self: ScrollView, *largs: Any) -> None:
+def update_from_scroll(self: ScrollView, *largs: Any) -> None:
+    # Named like the method it replaces: Kivy's Clock triggers call it through WeakMethod,
+    # which looks the method up by its __name__.
     # ScrollView.update_from_scroll binds bar_color -> _change_bar_color on every call, but
     # unbinds only once, from a 0.5 s trigger: each further call within that half second
     # leaves a binding behind. A screen fill calls it several times in one frame; the soak
     # found 24,000 piled-up bindings after 20,000 taps. Unbinding first keeps one at most.
     self.funbind("bar_color", self._change_bar_color)
-    _update_from_scroll(self, *largs)
+    _kivy_update_from_scroll(self, *largs)
 
 
 def apply() -> None:
     """Patch Kivy's classes (idempotent; RecycleView inherits the ScrollView fix)."""
-    ScrollView.update_from_scroll = _update_from_scroll_once_bound
+    ScrollView.update_from_scroll = update_from_scroll
