@@ -358,8 +358,10 @@ class KioskApp(App):
         self.idle.touch()
         self._last_activity = self.idle.clock()
         if self.idle_prompt is not None and self.idle_prompt.is_open:
+            # The tap answers "Sind Sie noch da?": it must not also press what lies below.
             self.idle_prompt.close()
-        return False  # never swallow the touch: the visitor's tap still works
+            return hasattr(touch, "uid")
+        return False  # the visitor's tap goes on to the button under the finger
 
     def _keep_session(self) -> None:
         self.idle.touch()

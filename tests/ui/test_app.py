@@ -254,3 +254,29 @@ def test_idle_reset_closes_an_open_filter_list(kiosk: KioskDriver) -> None:
     kiosk.frames(3)
     assert kiosk.screen.name == HOME
     assert not [w for w in Window.children if isinstance(w, DropDown)]
+
+
+def test_after_an_idle_reset_every_button_has_its_text_again(kiosk: KioskDriver) -> None:
+    """Found by the soak: clear() blanked the top bar, whose kv texts never came back."""
+    kiosk.tap(kiosk.find(lambda w: getattr(w, "topic_id", None) == "kinderbetreuung"))
+    kiosk.idle_clock.advance(kiosk.app.idle.timeout + kiosk.app.idle.countdown + 1)
+    kiosk.app._poll_idle(0)
+    kiosk.app._poll_idle(0)
+    kiosk.frames(3)
+    kiosk.tap(kiosk.find(lambda w: getattr(w, "topic_id", None) == "kinderbetreuung"))
+    bar = kiosk.screen.ids.top_bar
+    assert bar.ids.back_button.text.endswith("Zurück")
+    assert sorted(b.text for b in bar.ids.language_box.children) == ["Deutsch", "English"]
+
+
+def test_the_tap_that_answers_still_there_presses_nothing_below(kiosk: KioskDriver) -> None:
+    """Found by the soak: "Ja, weiter" also opened the topic tile under the finger."""
+    app = kiosk.app
+    kiosk.tap_text("English")  # a visitor is here
+    tile = kiosk.find(lambda w: getattr(w, "topic_id", None) == "kinderbetreuung")
+    kiosk.idle_clock.advance(app.idle.timeout + 1)
+    app._poll_idle(0)
+    assert app.idle_prompt is not None and app.idle_prompt.is_open
+    kiosk.tap(tile)
+    assert not app.idle_prompt.is_open
+    assert app.manager.current == HOME

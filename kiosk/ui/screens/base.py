@@ -46,6 +46,9 @@ class KioskScreen(Screen):
         """
         self.target = None
         top_bar = self.ids.get("top_bar")
+        # kv ids are weak proxies: compare the widget itself, or the top bar gets blanked too
+        # (its texts come from kv bindings that do not fire again for the same value).
+        top_bar = top_bar.__self__ if top_bar is not None else None
         for widget in _descendants(self, skip=top_bar):
             if isinstance(widget, QrCard):
                 widget.url = ""
