@@ -29,6 +29,7 @@ from typing import ClassVar
 
 from kiosk.admin import StaffError
 from kiosk.admin.facts import format_bytes
+from kiosk.store.atomic_storage import write_file_atomically
 from kiosk.store.usage import ALLOWED_KINDS, RETENTION_DAYS, UsageCounter
 from kiosk.updates.service import MOUNT_ROOTS, mount_points
 
@@ -230,7 +231,9 @@ def _write_to(stick: Path, name: str, data: bytes) -> Path:
     target = stick / EXPORT_FOLDER / name
     try:
         target.parent.mkdir(exist_ok=True)
-        _write_durably(target, data)
+        # Temp name, fsync, rename, folder fsync: a stick pulled too early holds the
+        # previous file or none, never half a file.
+        write_file_atomically(target, data)
     except OSError as exc:
         if exc.errno == errno.EROFS:
             raise ExportError("read_only", stick=label) from exc
@@ -240,33 +243,6 @@ def _write_to(stick: Path, name: str, data: bytes) -> Path:
             ) from exc
         raise ExportError("write_failed", stick=label, detail=_detail(exc)) from exc
     return target
-
-
-def _write_durably(path: Path, data: bytes) -> None:
-    temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(temp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
-    # The rename must reach the stick too. Some stick file systems (FUSE ones) cannot fsync a
-    # folder; the file itself is on the stick by then, so that is no failure.
-    try:
-        fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError as exc:
-        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS):
-            raise
-    finally:
-        os.close(fd)
 
 
 def _day_sums(per_day: Mapping[date, Mapping[str, int]]) -> tuple[tuple[date, int], ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from typing import Any
 from tinydb.storages import Storage
 
 _TEMP_INFIX = ".tmp-"
+_FSYNC_UNSUPPORTED = (errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS)
 
 
 class CorruptStorageError(ValueError):
@@ -138,12 +140,19 @@ def write_file_atomically(path: Path, data: bytes, *, temp: Path | None = None) 
 
 
 def fsync_directory(directory: Path) -> None:
-    """Make renames and creations inside ``directory`` durable (a no-op where unsupported)."""
+    """Make renames and creations inside ``directory`` durable (a no-op where unsupported).
+
+    Some file systems cannot fsync a folder (FUSE ones on USB sticks say EINVAL or ENOTSUP);
+    the file itself is synced by then, so that is no failure.
+    """
     if not hasattr(os, "O_DIRECTORY"):
         return
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in _FSYNC_UNSUPPORTED:
+            raise
     finally:
         os.close(fd)
 
