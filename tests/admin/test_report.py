@@ -30,28 +30,16 @@ from kiosk.admin.report import (
 )
 from kiosk.store.state import KioskState, open_state
 
+from .conftest import WallClock
+
 TODAY = date(2026, 3, 10)
 YESTERDAY = TODAY - timedelta(days=1)
 KIOSK_ID = "0123456789abcdef0123456789abcdef"
 
 
-class WallClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> WallClock:
     return WallClock(datetime(2026, 3, 10, 8, 0))
-
-
-@pytest.fixture
-def state(tmp_path: Path, clock: WallClock) -> Iterator[KioskState]:
-    with open_state(tmp_path / "data", clock=clock) as opened:
-        yield opened
 
 
 def count(state: KioskState, clock: WallClock, day: date, kind: str, key: str, n: int = 1) -> None:

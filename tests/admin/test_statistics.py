@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -21,28 +21,16 @@ from kiosk.admin.statistics import (
     find_export_sticks,
     write_export_to_stick,
 )
-from kiosk.store.state import KioskState, open_state
+from kiosk.store.state import KioskState
+
+from .conftest import WallClock
 
 TODAY = date(2026, 3, 10)
-
-
-class WallClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
 def clock() -> WallClock:
     return WallClock(datetime(2026, 3, 10, 15, 30))
-
-
-@pytest.fixture
-def state(tmp_path: Path, clock: WallClock) -> Iterator[KioskState]:
-    with open_state(tmp_path / "data", clock=clock) as opened:
-        yield opened
 
 
 def record_at(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,16 @@ class KioskDriver:
     def frames(self, count: int = 3) -> None:
         for _ in range(count):
             EventLoop.idle()
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float = 30) -> None:
+        """Frames until `condition` holds: for results that come back from a worker thread."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.frames(1)
+            if condition():
+                return
+            time.sleep(0.05)
+        raise AssertionError("timed out waiting for the kiosk")
 
     # ---- looking ---------------------------------------------------------------------------
     @property

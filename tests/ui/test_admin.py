@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -42,15 +41,6 @@ class StaffDriver(KioskDriver):
 
     def message(self) -> str:
         return str(self.screen.ids.message.text)
-
-    def wait_until(self, condition: Callable[[], bool], timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.frames(1)
-            if condition():
-                return
-            time.sleep(0.05)
-        raise AssertionError("timed out waiting for the kiosk")
 
 
 @pytest.fixture

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -32,15 +31,6 @@ class StickKiosk(KioskDriver):
         mount.mkdir(parents=True)
         shutil.copytree(source or self.office.stick, mount / "kiosk-content")
         return mount
-
-    def wait_until(self, condition: Callable[[], bool], timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.frames(1)
-            if condition():
-                return
-            time.sleep(0.05)
-        raise AssertionError("timed out waiting for the kiosk")
 
     def panel_text(self) -> str:
         panel = self.app.update_panel
